@@ -1,0 +1,44 @@
+# Biostat: `make run` serves the app, `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/1
+
+.PHONY: run install install-dev migrate demo test test-services lint bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	BIOSTAT_LOCAL=1 $(BIN)/python manage.py migrate --no-input
+	BIOSTAT_LOCAL=1 $(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	BIOSTAT_LOCAL=1 $(BIN)/python manage.py load_demo
+	BIOSTAT_LOCAL=1 $(BIN)/python manage.py serve --port $(PORT)
+
+test: install-dev
+	$(BIN)/pytest
+
+# The same suite against PostgreSQL and Redis (a throwaway test_* database).
+test-services: install-dev
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install-dev
+	$(BIN)/python -m bench

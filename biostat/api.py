@@ -1,0 +1,40 @@
+"""Shared REST API pieces: pagination and the error format.
+
+Every error answers JSON with a human-readable ``detail``; validation errors
+also carry ``errors`` (field -> messages) and name the fields in ``detail``.
+"""
+
+from rest_framework import exceptions, pagination
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def _flatten(errors, prefix=""):
+    """Yield ``(field, message)`` pairs from DRF's nested error structure."""
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            name = key if key != "non_field_errors" else ""
+            yield from _flatten(value, f"{prefix}.{name}" if prefix and name else prefix or name)
+    elif isinstance(errors, list):
+        for item in errors:
+            yield from _flatten(item, prefix)
+    else:
+        yield prefix, str(errors)
+
+
+def exception_handler(exc, context):
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
+        messages = [f"{field}: {message}" if field else message for field, message in _flatten(errors)]
+        response.data = {"detail": "; ".join(messages) or "Invalid input.", "errors": errors}
+    elif not isinstance(response.data, dict) or "detail" not in response.data:
+        response.data = {"detail": str(exc)}
+    return response

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BiostatConfig(AppConfig):
+    name = "biostat"
+    verbose_name = "Biostat"

@@ -1,0 +1,44 @@
+"""Serve HTTP and WebSocket with Daphne, with a task worker in the same process.
+
+The embedded default uses the in-memory channel layer, which does not cross
+processes; running the worker as a thread of the Daphne process lets the events
+it raises (``analysis.finished``) reach the sockets this process serves. With
+``REDIS_URL`` set, run ``db_worker`` processes separately instead
+(``--no-worker``).
+"""
+
+import threading
+
+from daphne.server import Server
+from daphne.endpoints import build_endpoint_description_strings
+from django.core.management.base import BaseCommand
+from django.utils.crypto import get_random_string
+
+from biostat.worker import build_worker
+
+
+class Command(BaseCommand):
+    help = "Serve Biostat (HTTP + WebSocket) with Daphne and an in-process task worker."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-worker", action="store_false", dest="worker", help="Do not start a task worker.")
+
+    def handle(self, *, host, port, worker, **options):
+        from biostat.asgi import application
+
+        task_worker = None
+        if worker:
+            task_worker = build_worker(worker_id=f"serve-{get_random_string(12)}")
+            threading.Thread(target=task_worker.run, name="task-worker", daemon=True).start()
+        self.stdout.write(f"Biostat on http://{host}:{port}/ (Ctrl-C stops the server and the worker)")
+        try:
+            Server(
+                application=application,
+                endpoints=build_endpoint_description_strings(host=host, port=port),
+                signal_handlers=True,
+            ).run()
+        finally:
+            if task_worker is not None:
+                task_worker.running = False
