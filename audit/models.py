@@ -45,6 +45,14 @@ class AuditLog(models.Model):
     def __str__(self):
         return f"#{self.pk} {self.action} by {self.actor_username or 'system'}"
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit entries cannot be deleted.")
+
     def canonical(self):
         """The entry's content as canonical JSON: the bytes its hash covers."""
         content = {
@@ -62,14 +70,6 @@ class AuditLog(models.Model):
 
     def compute_hash(self):
         return hashlib.sha256((self.prev_hash + self.canonical()).encode()).hexdigest()
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("Audit entries cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Audit entries cannot be deleted.")
 
 
 class ChainHead(models.Model):

@@ -19,7 +19,9 @@ def client_ip(request):
     return request.META.get("REMOTE_ADDR") or None
 
 
-def record(action, *, actor=None, entity=None, entity_type="", entity_id="", summary="", payload=None, request=None):
+def record(
+    action, *, actor=None, entity=None, entity_type="", entity_id="", summary="", payload=None, request=None
+):
     """Append one entry to the audit chain and return it.
 
     ``entity`` (a model instance) fills ``entity_type`` (its model name) and

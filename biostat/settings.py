@@ -49,7 +49,7 @@ if not SECRET_KEY:
             "SECRET_KEY must be set when DEBUG is off (or set BIOSTAT_LOCAL=1 for a local run)."
         )
     # Local runs only: a fixed, obviously insecure key so sessions survive restarts.
-    SECRET_KEY = "django-insecure-local-development-key-do-not-use-in-production"
+    SECRET_KEY = "django-insecure-local-development-key-do-not-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

@@ -7,6 +7,11 @@ from . import views
 api_patterns = [
     path("auth/", include("accounts.api_urls")),
     path("audit/", include("audit.api_urls")),
+    path("datasets/", include("datasets.api_urls")),
+    path("cohorts/", include("cohorts.api_urls")),
+    path("messages/", include("messaging.api_urls")),
+    # analyses serves both /api/analyses/ and /api/analysis-types/
+    path("", include("analyses.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
@@ -16,6 +21,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
+    path("datasets/", include("datasets.urls")),
+    path("cohorts/", include("cohorts.urls")),
+    path("analyses/", include("analyses.urls")),
+    path("messages/", include("messaging.urls")),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
 ]

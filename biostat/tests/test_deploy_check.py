@@ -27,8 +27,12 @@ def test_check_deploy_is_clean_with_production_environment(tmp_path):
 
 
 def test_missing_secret_key_in_production_is_refused(tmp_path):
-    env = {"PATH": os.environ.get("PATH", ""), "DEBUG": "false", "BIOSTAT_TESTING": "0",
-           "BIOSTAT_DATA_DIR": str(tmp_path)}
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DEBUG": "false",
+        "BIOSTAT_TESTING": "0",
+        "BIOSTAT_DATA_DIR": str(tmp_path),
+    }
     result = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
     )

@@ -19,6 +19,6 @@ class Command(BaseCommand):
             users = demo.create_users()
             for loader in demo.LOADERS:
                 loader(users)
-        self.stdout.write("Demo users (password for each: %s):" % demo.PASSWORD)
+        self.stdout.write(f"Demo users (password for each: {demo.PASSWORD}):")
         for user in users.values():
             self.stdout.write(f"  {user.username:<10} {user.get_role_display()}")

@@ -9,8 +9,8 @@ it raises (``analysis.finished``) reach the sockets this process serves. With
 
 import threading
 
-from daphne.server import Server
 from daphne.endpoints import build_endpoint_description_strings
+from daphne.server import Server
 from django.core.management.base import BaseCommand
 from django.utils.crypto import get_random_string
 
@@ -23,7 +23,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--no-worker", action="store_false", dest="worker", help="Do not start a task worker.")
+        parser.add_argument(
+            "--no-worker", action="store_false", dest="worker", help="Do not start a task worker."
+        )
 
     def handle(self, *, host, port, worker, **options):
         from biostat.asgi import application
