@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
+
+handler403 = "biostat.views.permission_denied"
+handler404 = "biostat.views.page_not_found"
+handler500 = "biostat.views.server_error"
 
 api_patterns = [
     path("auth/", include("accounts.api_urls")),
@@ -13,7 +17,7 @@ api_patterns = [
     # analyses serves both /api/analyses/ and /api/analysis-types/
     path("", include("analyses.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
 ]
 
 urlpatterns = [
