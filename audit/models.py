@@ -1,9 +1,22 @@
 import hashlib
+import ipaddress
 import json
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+
+
+def canonical_ip(value):
+    """One spelling per address. PostgreSQL's ``inet`` and Python may print the same
+    IPv6 address differently; the exploded form is the same everywhere (and IPv4
+    addresses are unchanged)."""
+    if not value:
+        return None
+    try:
+        return ipaddress.ip_address(value).exploded
+    except ValueError:  # not an address record() would store: leave it for the hash to catch
+        return value
 
 
 class AppendOnlyError(Exception):
@@ -23,8 +36,16 @@ class AuditLog(models.Model):
     the model refuses updates and deletes, and database triggers refuse them too."""
 
     created_at = models.DateTimeField(db_index=True)
+    # The actor's id is part of the hashed content, so it must outlive the user: no
+    # database constraint and no SET_NULL (which would rewrite the row). A deleted
+    # user's entries keep the id and ``actor_username``.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     actor_username = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=64, db_index=True)
@@ -64,7 +85,7 @@ class AuditLog(models.Model):
             "entity_id": self.entity_id,
             "summary": self.summary,
             "payload": self.payload,
-            "ip": self.ip,
+            "ip": canonical_ip(self.ip),
         }
         return json.dumps(content, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
 

@@ -2,8 +2,11 @@
 describes, so the action and its entry commit (or roll back) together."""
 
 import json
+from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import validate_ipv46_address
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,10 +16,36 @@ GENESIS_HASH = "0" * 64
 
 
 def client_ip(request):
-    """The caller's address: Django's REMOTE_ADDR (a trusted proxy sets it)."""
+    """The caller's address: Django's REMOTE_ADDR (a trusted proxy sets it). Anything that
+    is not an IP address is dropped rather than stored: the column would refuse it and
+    take the audited action down with it."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    address = request.META.get("REMOTE_ADDR") or ""
+    try:
+        validate_ipv46_address(address)
+    except ValidationError:
+        return None
+    return address
+
+
+def _json_float(text):
+    value = float(text)
+    if value == 0:
+        return 0.0  # a decimal column has no negative zero
+    if "e" in text.lower() and value.is_integer():
+        # 1e+16 comes back from PostgreSQL's jsonb (a decimal) as 10000000000000000.
+        return int(Decimal(text))
+    return value
+
+
+def storable_payload(payload):
+    """The payload as the database will give it back, so that the hash computed now is
+    the one verification recomputes later: JSON types only (dates as ISO text), NaN and
+    infinities as null (JSON has none), integral floats written with an exponent as
+    the integers jsonb turns them into."""
+    text = json.dumps(payload or {}, cls=DjangoJSONEncoder)
+    return json.loads(text, parse_float=_json_float, parse_constant=lambda name: None)
 
 
 def record(
@@ -33,8 +62,7 @@ def record(
     if entity is not None:
         entity_type = entity_type or entity._meta.model_name
         entity_id = entity_id or str(entity.pk)
-    # Round-trip through JSON so the stored payload is exactly what the hash covered.
-    payload = json.loads(json.dumps(payload or {}, cls=DjangoJSONEncoder))
+    payload = storable_payload(payload)
     with transaction.atomic():
         head, _ = ChainHead.objects.select_for_update().get_or_create(
             pk=1, defaults={"last_hash": GENESIS_HASH}
@@ -46,7 +74,7 @@ def record(
             action=action,
             entity_type=entity_type,
             entity_id=str(entity_id) if entity_id != "" else "",
-            summary=summary[:500],
+            summary=str(summary)[:500],
             payload=payload,
             ip=client_ip(request),
             prev_hash=head.last_hash,

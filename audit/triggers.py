@@ -19,8 +19,15 @@ POSTGRESQL = [
     f"DROP TRIGGER IF EXISTS {TABLE}_append_only ON {TABLE}",
     f"CREATE TRIGGER {TABLE}_append_only BEFORE UPDATE OR DELETE ON {TABLE} "
     f"FOR EACH ROW EXECUTE FUNCTION {TABLE}_refuse()",
+    # Row triggers do not see TRUNCATE, which empties a table without deleting rows.
+    f"DROP TRIGGER IF EXISTS {TABLE}_no_truncate ON {TABLE}",
+    f"CREATE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE} "
+    f"FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_refuse()",
 ]
-POSTGRESQL_DROP = [f"DROP TRIGGER IF EXISTS {TABLE}_append_only ON {TABLE}"]
+POSTGRESQL_DROP = [
+    f"DROP TRIGGER IF EXISTS {TABLE}_append_only ON {TABLE}",
+    f"DROP TRIGGER IF EXISTS {TABLE}_no_truncate ON {TABLE}",
+]
 
 
 def _statements(connection, install):

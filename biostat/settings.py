@@ -232,6 +232,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"
 AXES_VERBOSE = False
+# The audit log records every login and logout; axes' own access log would duplicate it
+# and open a throwaway session for each API token login.
+AXES_DISABLE_ACCESS_LOG = True
 
 # --- Object permissions and history -------------------------------------------------
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user object
