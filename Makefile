@@ -6,7 +6,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run install install-dev migrate demo test test-services lint bench
+.PHONY: run install install-dev migrate demo test test-services lint bench chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,16 +29,24 @@ run: install
 	BIOSTAT_LOCAL=1 $(BIN)/python manage.py load_demo
 	BIOSTAT_LOCAL=1 $(BIN)/python manage.py serve --port $(PORT)
 
-test: install-dev
+test: install-dev chromium
 	$(BIN)/pytest
 
 # The same suite against PostgreSQL and Redis (a throwaway test_* database).
-test-services: install-dev
+test-services: install-dev chromium
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest
 
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# P5 compares against R's survival package: installed from Debian when missing.
 bench: install-dev
+	@Rscript -e 'library(survival)' >/dev/null 2>&1 || apt-get install -y --no-install-recommends \
+		r-base-core r-cran-survival || echo "R unavailable: P5 falls back to lifelines as its baseline"
 	$(BIN)/python -m bench
+
+# Debian's Chromium for the browser tests (tests_browser/); without it they skip, saying why.
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium) \
+		|| echo "Could not install chromium (needs root): the browser tests will be skipped."

@@ -7,6 +7,8 @@ never inside a method. With k = BIOSTAT_MIN_CELL_COUNT:
   ``"suppressed": true``; every other number in that row (percentages, means,
   survival estimates, display strings) is withheld too, since each could give
   the count back;
+- a small count of missing values is withheld on its own (the rest of its row
+  describes the people who are not missing, so it stays);
 - minimum and maximum values are withheld everywhere.
 
 Each rule that changed something adds a note saying so.
@@ -15,6 +17,9 @@ Each rule that changed something adds a note saying so.
 import copy
 
 from .methods.base import COUNT_FIELDS, EXTREME_FIELDS
+
+# Counts of missing values: withheld alone, without the rest of their row.
+MISSING_FIELDS = frozenset({"missing"})
 
 # Row fields that name what a row is about; they stay visible when its numbers are withheld.
 LABEL_FIELDS = frozenset(
@@ -44,15 +49,18 @@ def is_small(value, k):
 def _suppress_row(row, k):
     """Suppress one flat row in place; return (counts suppressed, extremes withheld)."""
     small = [name for name in COUNT_FIELDS if is_small(row.get(name), k)]
+    small_missing = [name for name in MISSING_FIELDS if is_small(row.get(name), k)]
     withheld = [name for name in EXTREME_FIELDS if row.get(name) is not None]
-    for name in withheld:
+    for name in withheld + small_missing:
         row[name] = None
+    if small_missing:
+        row["suppressed"] = True
     if small:
         for name, value in row.items():
             if name not in LABEL_FIELDS and name != "suppressed" and value is not None:
                 row[name] = None
         row["suppressed"] = True
-    return len(small), len(withheld)
+    return len(small) + len(small_missing), len(withheld)
 
 
 def apply(results, k):

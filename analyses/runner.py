@@ -5,8 +5,11 @@ copy, a runaway computation can be stopped (threads cannot be killed), and a
 crash in native code fails one analysis instead of the worker.
 """
 
+import ctypes
 import logging
 import multiprocessing
+import os
+import signal
 import time
 
 from .methods.base import MethodError
@@ -18,7 +21,19 @@ class AnalysisTimeout(Exception):
     pass
 
 
-def _child(connection, method, table, params, columns):
+def _die_with_parent(parent_pid):
+    """Linux: the kernel kills the child when its worker dies, so an orphan never keeps
+    computing (or holding the inherited database socket) after a SIGKILL."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        return  # not Linux: the parent's time limit still applies
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _child(connection, parent_pid, method, table, params, columns):
+    _die_with_parent(parent_pid)
     try:
         connection.send(("ok", method.run(table, params, columns)))
     except MethodError as exc:
@@ -30,17 +45,26 @@ def _child(connection, method, table, params, columns):
         connection.close()
 
 
-def execute(method, table, params, columns, *, time_limit):
-    """Return ``method.run(table, params, columns)``; raise MethodError or AnalysisTimeout."""
+def execute(method, table, params, columns, *, time_limit, on_tick=None, tick_seconds=5.0):
+    """Return ``method.run(table, params, columns)``; raise MethodError or AnalysisTimeout.
+
+    ``on_tick`` is called every ``tick_seconds`` while the child computes: the
+    worker renews its lease on the analysis there.
+    """
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(sender, method, table, params, columns), daemon=True)
+    child = context.Process(
+        target=_child, args=(sender, os.getpid(), method, table, params, columns), daemon=True
+    )
     child.start()
     sender.close()
     deadline = time.monotonic() + time_limit
     try:
-        if not receiver.poll(max(deadline - time.monotonic(), 0)):
-            raise AnalysisTimeout(f"The analysis did not finish within the time limit of {time_limit} s.")
+        while not receiver.poll(min(tick_seconds, max(deadline - time.monotonic(), 0))):
+            if time.monotonic() >= deadline:
+                raise AnalysisTimeout(f"The analysis did not finish within the time limit of {time_limit} s.")
+            if on_tick is not None:
+                on_tick()
         try:
             status, value = receiver.recv()
         except EOFError:

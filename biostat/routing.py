@@ -1,3 +1,5 @@
 """WebSocket routes; each app contributes its own."""
 
-websocket_urlpatterns = []
+from messaging.routing import websocket_urlpatterns as messaging_urlpatterns
+
+websocket_urlpatterns = [*messaging_urlpatterns]

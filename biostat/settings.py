@@ -55,6 +55,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "t
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 DATA_DIR = Path(os.environ.get("BIOSTAT_DATA_DIR") or BASE_DIR / "var")
+# SQLite, the blob store and the generated master key live here; a fresh clone has none yet.
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 INSTALLED_APPS = [
     "daphne",
@@ -82,6 +84,7 @@ INSTALLED_APPS = [
     "cohorts",
     "analyses",
     "messaging",
+    "graphql_api",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +95,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Refuses bodies over BIOSTAT_MAX_UPLOAD_MB before CSRF or a view reads them.
+    "datasets.uploads.UploadLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -114,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "biostat.context_processors.site",
+                "messaging.context_processors.unread_count",
             ],
         },
     },
@@ -133,6 +139,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # A file, not memory, for the test database: tests start real worker and server
+    # processes that must share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-db-{os.getpid()}.sqlite3")}
+else:
+    # One test database per test run, so runs on a shared server never collide.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -140,8 +152,15 @@ AUTH_USER_MODEL = "accounts.User"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # redis-py's pool refuses (rather than waits for) a connection past max_connections, 100
+    # by default: a burst of socket handshakes, each joining its group, needs more.
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000)}]
+            },
+        }
     }
 else:
     # One process only: the in-memory layer does not cross processes, which is why
@@ -204,10 +223,18 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "biostat.api.Pagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "biostat.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "biostat.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "biostat.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth": "30/min", "messages": "60/min"},
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": "30/min",
+        "messages": os.environ.get("BIOSTAT_MESSAGE_RATE", "60/min"),
+    },
 }
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=env_int("BIOSTAT_TOKEN_TTL_HOURS", 24 * 7)),
@@ -248,11 +275,15 @@ BIOSTAT_MIN_CELL_COUNT = env_int("BIOSTAT_MIN_CELL_COUNT", 5)
 BIOSTAT_MAX_UPLOAD_MB = env_int("BIOSTAT_MAX_UPLOAD_MB", 512)
 BIOSTAT_ALLOW_REGISTRATION = env_bool("BIOSTAT_ALLOW_REGISTRATION", True)
 BIOSTAT_ANALYSIS_TIME_LIMIT = env_int("BIOSTAT_ANALYSIS_TIME_LIMIT", 600)  # seconds
+# A running analysis renews its lease every third of this; one whose lease lapses
+# (its worker died) is re-queued once, then failed.
+BIOSTAT_ANALYSIS_LEASE = env_int("BIOSTAT_ANALYSIS_LEASE", 30)  # seconds
 
-# Uploads are streamed to (encrypted) temporary storage by the importers; Django must
-# not hold large request bodies in memory, nor refuse them before our own 413 check.
+# Uploaded rows must never reach disk in plaintext: uploads stay in memory (no temporary
+# files), up to the upload limit, which datasets.uploads enforces (docs/decisions.md).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = ["datasets.uploads.MemoryOnlyUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = BIOSTAT_MAX_UPLOAD_MB * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
 
 # --- Security ----------------------------------------------------------------------
@@ -270,10 +301,15 @@ if not LOCAL:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# LOG_FORMAT=json writes one JSON object per line (biostat.logging) for log shippers.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"text": {}, "json": {"()": "biostat.logging.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

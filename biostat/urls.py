@@ -22,6 +22,7 @@ api_patterns = [
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("dashboard/<slug:panel>/", views.dashboard_panel, name="dashboard-panel"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
@@ -31,4 +32,5 @@ urlpatterns = [
     path("messages/", include("messaging.urls")),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
+    path("graphql/", include("graphql_api.urls")),
 ]

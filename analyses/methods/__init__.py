@@ -4,7 +4,20 @@ import importlib
 
 REGISTRY = {}
 
-METHOD_MODULES = []  # module names under analyses.methods, appended as methods land
+METHOD_MODULES = [  # module names under analyses.methods, appended as methods land
+    "descriptive",
+    "table_one",
+    "ttest",
+    "mann_whitney",
+    "chi_square",
+    "anova",
+    "kruskal",
+    "correlation",
+    "linear_regression",
+    "logistic_regression",
+    "kaplan_meier",
+    "cox_ph",
+]
 
 
 def register(method_class):

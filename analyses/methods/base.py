@@ -52,10 +52,21 @@ class Method:
     name = ""
     label = ""
     parameters = {}
+    # Which parameters name variables, and the data-dictionary column types each
+    # accepts: {parameter: {"numeric", "integer", ...}} (an empty set accepts any
+    # type). A parameter's value is one column name or a list of them. The engine
+    # checks existence and types from this before queueing (analyses.validation).
+    variable_types = {}
 
     def variables(self, params):
         """The column names the parameters refer to, in order, without repeats."""
-        raise NotImplementedError
+        names = []
+        for parameter in self.variable_types:
+            value = params.get(parameter)
+            for name in value if isinstance(value, list) else [value] if value is not None else []:
+                if name not in names:
+                    names.append(name)
+        return names
 
     def run(self, table, params, columns):
         raise NotImplementedError

@@ -57,3 +57,14 @@ def test_untouched_results_say_not_suppressed_and_input_is_not_mutated():
 def test_booleans_are_not_counts():
     assert not disclosure.is_small(True, 5)
     assert disclosure.suppress_counts([0, 1, 4, 5, 12], 5) == [0, None, None, 5, 12]
+
+
+def test_a_small_missing_count_is_withheld_alone():
+    out = disclosure.apply(results(variables=[{"variable": "bmi", "n": 57, "missing": 3, "mean": 27.1}]), k=5)
+    assert out["tables"]["variables"][0] == {
+        "variable": "bmi",
+        "n": 57,
+        "missing": None,
+        "mean": 27.1,
+        "suppressed": True,
+    }

@@ -60,3 +60,12 @@ def test_time_limit_stops_the_computation():
     with pytest.raises(runner.AnalysisTimeout, match="time limit of 1 s"):
         runner.execute(Sleeps(), TABLE, {}, {}, time_limit=1)
     assert time.monotonic() - started < 10
+
+
+def test_ticks_while_the_child_computes():
+    ticks = []
+    with pytest.raises(runner.AnalysisTimeout):
+        runner.execute(
+            Sleeps(), TABLE, {}, {}, time_limit=1.0, on_tick=lambda: ticks.append(1), tick_seconds=0.2
+        )
+    assert len(ticks) >= 3

@@ -7,14 +7,16 @@ it raises (``analysis.finished``) reach the sockets this process serves. With
 (``--no-worker``).
 """
 
+import tempfile
 import threading
+from pathlib import Path
 
 from daphne.endpoints import build_endpoint_description_strings
 from daphne.server import Server
 from django.core.management.base import BaseCommand
 from django.utils.crypto import get_random_string
 
-from biostat.worker import build_worker
+from biostat.worker import build_worker, start_reaper
 
 
 class Command(BaseCommand):
@@ -30,10 +32,18 @@ class Command(BaseCommand):
     def handle(self, *, host, port, worker, **options):
         from biostat.asgi import application
 
-        task_worker = None
+        # Daphne (Twisted) spools request bodies over 100 kB to an anonymous temporary
+        # file: keep it on memory-backed storage so no uploaded row reaches disk in plaintext.
+        # tempfile creates files with O_EXCL and mode 0600, and anonymous ones unlinked at once.
+        memory_backed = Path("/dev/shm")  # noqa: S108
+        if memory_backed.is_dir():
+            tempfile.tempdir = str(memory_backed)
+
+        task_worker = reaper = None
         if worker:
             task_worker = build_worker(worker_id=f"serve-{get_random_string(12)}")
             threading.Thread(target=task_worker.run, name="task-worker", daemon=True).start()
+            reaper = start_reaper()
         self.stdout.write(f"Biostat on http://{host}:{port}/ (Ctrl-C stops the server and the worker)")
         try:
             Server(
@@ -44,3 +54,4 @@ class Command(BaseCommand):
         finally:
             if task_worker is not None:
                 task_worker.running = False
+                reaper.set()

@@ -1,0 +1,86 @@
+"""The data dictionary: one entry per column, computed from the table, annotated by people.
+
+Column types map from Arrow: int64 -> integer, float64 and decimal -> numeric,
+bool -> boolean, date32 and timestamp -> date, string -> categorical or text.
+A string column is *categorical* when it has at most 50 distinct values and
+they number at most half its non-missing values (so each level repeats on
+average): sex, stage, site. Otherwise it is free *text*: names, notes, ids.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+MAX_LEVELS = 50
+MAX_LEVEL_SHARE = 0.5
+ANNOTATIONS = ("label", "unit", "description")
+
+
+def describe(table):
+    """``[{name, type, n, missing, distinct, levels, label, unit, description}]`` in column order."""
+    # Arrow kernels release the GIL, so columns are described in parallel.
+    with ThreadPoolExecutor(pa.cpu_count()) as pool:
+        return list(pool.map(_describe_column, table.column_names, table.columns))
+
+
+def carry_annotations(new_columns, old_columns):
+    """The new dictionary with the label, unit and description of same-named old columns."""
+    old = {column["name"]: column for column in old_columns or ()}
+    return [
+        {**column, **{key: old[column["name"]].get(key, "") for key in ANNOTATIONS}}
+        if column["name"] in old
+        else dict(column)
+        for column in new_columns
+    ]
+
+
+def column_type(arrow_type, distinct, n):
+    if pa.types.is_boolean(arrow_type):
+        return "boolean"
+    if pa.types.is_integer(arrow_type):
+        return "integer"
+    if pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type):
+        return "numeric"
+    if pa.types.is_date(arrow_type) or pa.types.is_timestamp(arrow_type):
+        return "date"
+    if 0 < distinct <= MAX_LEVELS and distinct <= MAX_LEVEL_SHARE * n:
+        return "categorical"
+    return "text"
+
+
+def _describe_column(name, column):
+    n = len(column) - column.null_count
+    uniques = None
+    if pa.types.is_string(column.type):
+        uniques = pc.unique(column).drop_null()
+        distinct = len(uniques)
+    else:
+        distinct = _count_distinct(column.drop_null())
+    kind = column_type(column.type, distinct, n)
+    return {
+        "name": name,
+        "type": kind,
+        "n": n,
+        "missing": column.null_count,
+        "distinct": distinct,
+        "levels": sorted(uniques.to_pylist()) if kind == "categorical" else [],
+        "label": "",
+        "unit": "",
+        "description": "",
+    }
+
+
+def _count_distinct(values):
+    """Distinct non-missing values; sorting beats hashing by far for many distinct numbers."""
+    kind = values.type
+    sortable = pa.types.is_integer(kind) or pa.types.is_temporal(kind) or pa.types.is_boolean(kind)
+    if pa.types.is_floating(kind):
+        sortable = not pc.any(pc.is_nan(values)).as_py()  # NaN != NaN would count each one
+    if not sortable or not len(values):
+        return pc.count_distinct(values).as_py()
+    if pa.types.is_temporal(kind):
+        values = values.cast(pa.int32() if kind == pa.date32() else pa.int64())  # plain numbers sort fastest
+    ordered = np.sort(values.to_numpy())
+    return int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1

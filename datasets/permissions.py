@@ -1,0 +1,109 @@
+"""The six object permissions on a dataset, by the short names the API uses.
+
+Explicit grants live in guardian's tables (the direct foreign-key models in
+models.py). Roles add implicit rights: stewards see every dataset's metadata and
+manage sharing; admins may also edit, restore and delete (they run the Django
+admin). Neither role may analyse or export a dataset's rows without an explicit
+grant, because those reveal row-level data. Superusers get nothing more than
+admins here: guardian's superuser shortcut is deliberately not used.
+"""
+
+from itertools import chain
+
+from django.contrib.auth.models import Group
+from guardian.shortcuts import assign_perm, remove_perm
+
+from .models import DatasetGroupObjectPermission, DatasetUserObjectPermission
+
+SHORT_NAMES = ("view", "analyze", "export", "change", "share", "delete")
+STEWARD_IMPLICIT = frozenset({"view", "share"})
+ADMIN_IMPLICIT = frozenset({"view", "change", "share", "delete"})
+
+
+def codename(short):
+    if short not in SHORT_NAMES:
+        raise ValueError(f"Unknown permission {short!r}; expected one of: {', '.join(SHORT_NAMES)}.")
+    return f"{short}_dataset"
+
+
+def short_name(codename):
+    return codename.removesuffix("_dataset")
+
+
+def ordered(shorts):
+    """The given short names in the canonical order of SHORT_NAMES."""
+    return [short for short in SHORT_NAMES if short in shorts]
+
+
+def implicit_permissions(user):
+    if user.is_admin:
+        return ADMIN_IMPLICIT
+    if user.is_steward:
+        return STEWARD_IMPLICIT
+    return frozenset()
+
+
+def permissions_by_dataset(user, dataset_ids):
+    """``{dataset id: set of short names}`` for ``user``, in two queries whatever the number of ids."""
+    dataset_ids = list(dataset_ids)
+    if not user.is_authenticated or not user.is_active:
+        return {pk: set() for pk in dataset_ids}
+    implicit = implicit_permissions(user)
+    result = {pk: set(implicit) for pk in dataset_ids}
+    direct = DatasetUserObjectPermission.objects.filter(user=user, content_object_id__in=dataset_ids)
+    via_groups = DatasetGroupObjectPermission.objects.filter(
+        group__user=user, content_object_id__in=dataset_ids
+    )
+    for queryset in (direct, via_groups):
+        for pk, code in queryset.values_list("content_object_id", "permission__codename"):
+            result[pk].add(short_name(code))
+    return result
+
+
+def permissions_for(user, dataset):
+    return ordered(permissions_by_dataset(user, [dataset.pk])[dataset.pk])
+
+
+def has_perm(user, dataset, short):
+    codename(short)  # an unknown name is a programming error, not a silent False
+    return short in permissions_by_dataset(user, [dataset.pk])[dataset.pk]
+
+
+def grant(principal, dataset, shorts):
+    """Add the given permissions to a user's or group's explicit set."""
+    for short in shorts:
+        assign_perm(codename(short), principal, dataset)
+
+
+def explicit_permissions(principal, dataset):
+    """The permissions granted to this user (not via groups) or group on the dataset."""
+    if isinstance(principal, Group):
+        rows = DatasetGroupObjectPermission.objects.filter(group=principal, content_object=dataset)
+    else:
+        rows = DatasetUserObjectPermission.objects.filter(user=principal, content_object=dataset)
+    return {short_name(code) for code in rows.values_list("permission__codename", flat=True)}
+
+
+def set_explicit_permissions(principal, dataset, shorts):
+    """Make the principal's explicit set exactly ``shorts``; returns (added, removed)."""
+    wanted = set(shorts)
+    for short in wanted:
+        codename(short)  # validate every name before changing anything
+    current = explicit_permissions(principal, dataset)
+    for short in current - wanted:
+        remove_perm(codename(short), principal, dataset)
+    grant(principal, dataset, wanted - current)
+    return ordered(wanted - current), ordered(current - wanted)
+
+
+def grants_on(dataset):
+    """Every explicit grant on the dataset: ``[(user or group, [short names])]``, users first."""
+    grants = {}
+    user_rows = DatasetUserObjectPermission.objects.filter(content_object=dataset).select_related("user")
+    group_rows = DatasetGroupObjectPermission.objects.filter(content_object=dataset).select_related("group")
+    for row in chain(user_rows.select_related("permission"), group_rows.select_related("permission")):
+        principal = row.user if isinstance(row, DatasetUserObjectPermission) else row.group
+        grants.setdefault(principal, set()).add(short_name(row.permission.codename))
+    users = sorted((p for p in grants if not isinstance(p, Group)), key=lambda p: p.get_username())
+    groups = sorted((p for p in grants if isinstance(p, Group)), key=lambda p: p.name)
+    return [(principal, ordered(grants[principal])) for principal in users + groups]
