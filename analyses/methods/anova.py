@@ -69,15 +69,10 @@ def levene(samples):
 class Anova(Method):
     name = "anova"
     label = "One-way ANOVA"
-    parameters = common.object_schema(
-        "One-way analysis of variance",
-        {
-            "variable": common.variable_parameter("Numeric outcome to compare."),
-            "group_by": common.variable_parameter("Variable defining two or more groups."),
-        },
-        ["variable", "group_by"],
+    parameters = common.group_comparison_schema(
+        "One-way analysis of variance", "Variable defining two or more groups."
     )
-    variable_types = {"variable": common.NUMERIC_TYPES, "group_by": common.GROUPING_TYPES}
+    variable_types = common.GROUP_COMPARISON_TYPES
 
     def run(self, table, params, columns):
         variable, group_by = params["variable"], params["group_by"]

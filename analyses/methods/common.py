@@ -39,6 +39,7 @@ SCHEMA = "https://json-schema.org/draft/2020-12/schema"
 
 NUMERIC_TYPES = frozenset({"numeric", "integer"})
 GROUPING_TYPES = frozenset({"categorical", "boolean", "integer"})
+GROUP_COMPARISON_TYPES = {"variable": NUMERIC_TYPES, "group_by": GROUPING_TYPES}
 DESCRIBABLE_TYPES = NUMERIC_TYPES | {"categorical", "boolean"}
 
 # More groups than this is almost always an identifier or a continuous variable
@@ -68,6 +69,20 @@ def object_schema(title, properties, required):
 
 def variable_parameter(description):
     return {"type": "string", "minLength": 1, "description": description}
+
+
+def group_comparison_schema(title, groups, **options):
+    """Parameters of a method that compares a numeric outcome across the groups of one
+    variable (t-test, Mann-Whitney, ANOVA, Kruskal-Wallis); ``groups`` describes how many."""
+    return object_schema(
+        title,
+        {
+            "variable": variable_parameter("Numeric outcome to compare."),
+            "group_by": variable_parameter(groups),
+            **options,
+        },
+        ["variable", "group_by"],
+    )
 
 
 def variable_list_parameter(description, *, min_items=1, max_items=100):

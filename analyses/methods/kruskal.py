@@ -25,15 +25,10 @@ def kruskal_wallis(samples):
 class Kruskal(Method):
     name = "kruskal"
     label = "Kruskal-Wallis test"
-    parameters = common.object_schema(
-        "Kruskal-Wallis rank-sum test",
-        {
-            "variable": common.variable_parameter("Numeric outcome to compare."),
-            "group_by": common.variable_parameter("Variable defining two or more groups."),
-        },
-        ["variable", "group_by"],
+    parameters = common.group_comparison_schema(
+        "Kruskal-Wallis rank-sum test", "Variable defining two or more groups."
     )
-    variable_types = {"variable": common.NUMERIC_TYPES, "group_by": common.GROUPING_TYPES}
+    variable_types = common.GROUP_COMPARISON_TYPES
 
     def run(self, table, params, columns):
         variable, group_by = params["variable"], params["group_by"]

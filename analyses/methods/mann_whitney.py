@@ -21,15 +21,8 @@ EXACT_BELOW = 50
 class MannWhitney(Method):
     name = "mann_whitney"
     label = "Mann-Whitney U test"
-    parameters = common.object_schema(
-        "Mann-Whitney U test",
-        {
-            "variable": common.variable_parameter("Numeric outcome to compare."),
-            "group_by": common.variable_parameter("Variable with exactly two groups."),
-        },
-        ["variable", "group_by"],
-    )
-    variable_types = {"variable": common.NUMERIC_TYPES, "group_by": common.GROUPING_TYPES}
+    parameters = common.group_comparison_schema("Mann-Whitney U test", "Variable with exactly two groups.")
+    variable_types = common.GROUP_COMPARISON_TYPES
 
     def run(self, table, params, columns):
         variable, group_by = params["variable"], params["group_by"]

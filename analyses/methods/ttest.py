@@ -21,26 +21,22 @@ from .base import Method, MethodError
 class TTest(Method):
     name = "ttest"
     label = "t-test (two groups)"
-    parameters = common.object_schema(
+    parameters = common.group_comparison_schema(
         "Two-sample t-test",
-        {
-            "variable": common.variable_parameter("Numeric outcome to compare."),
-            "group_by": common.variable_parameter("Variable with exactly two groups."),
-            "equal_var": {
-                "type": "boolean",
-                "default": False,
-                "description": "Assume equal variances (Student's t-test) instead of Welch's.",
-            },
-            "confidence_level": {
-                "type": "number",
-                "exclusiveMinimum": 0,
-                "exclusiveMaximum": 1,
-                "default": 0.95,
-            },
+        "Variable with exactly two groups.",
+        equal_var={
+            "type": "boolean",
+            "default": False,
+            "description": "Assume equal variances (Student's t-test) instead of Welch's.",
         },
-        ["variable", "group_by"],
+        confidence_level={
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "exclusiveMaximum": 1,
+            "default": 0.95,
+        },
     )
-    variable_types = {"variable": common.NUMERIC_TYPES, "group_by": common.GROUPING_TYPES}
+    variable_types = common.GROUP_COMPARISON_TYPES
 
     def run(self, table, params, columns):
         variable, group_by = params["variable"], params["group_by"]
