@@ -231,6 +231,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "biostat.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "biostat.api.exception_handler",
+    # Rate limits count per REMOTE_ADDR, never per a client-supplied X-Forwarded-For (which would
+    # give every forged value a fresh budget). Behind a proxy, Daphne's --proxy-headers sets
+    # REMOTE_ADDR from the header the proxy writes (docs/deployment.md).
+    "NUM_PROXIES": 0,
     "DEFAULT_THROTTLE_RATES": {
         "auth": "30/min",
         "messages": os.environ.get("BIOSTAT_MESSAGE_RATE", "60/min"),

@@ -156,6 +156,6 @@ class MessageReadApi(APIView):
     @extend_schema(request=None, responses=MessageSerializer)
     def post(self, request, pk):
         message = selectors.received_message_get(request.user, pk)
-        services.messages_mark_read(user=request.user, messages=[message])
+        services.messages_mark_read(user=request.user, messages=[message], request=request)
         links = selectors.context_links(request.user, [message])
         return Response(MessageSerializer(message, context={"links": links}).data)

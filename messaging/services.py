@@ -92,10 +92,12 @@ def message_send(*, sender, recipient, body, parent=None, context_type="", conte
     return message
 
 
-def messages_mark_read(*, user, messages):
+def messages_mark_read(*, user, messages, request=None):
     """Mark the given messages that ``user`` received as read; returns how many changed.
 
-    The reader's other tabs and devices hear ``message.read`` and refresh their badge.
+    A read receipt is a state change the sender relies on, so it is audited
+    (``message.read``, one entry per call). The reader's other tabs and devices hear
+    ``message.read`` and refresh their badge.
     """
     messages = list(messages)
     with transaction.atomic():
@@ -105,6 +107,15 @@ def messages_mark_read(*, user, messages):
         ids = list(unread.values_list("pk", flat=True))
         if ids:
             Message.objects.filter(pk__in=ids).update(is_read=True)
+            record(
+                "message.read",
+                actor=user,
+                entity_type="message",
+                entity_id=ids[0] if len(ids) == 1 else "",
+                summary=f"{user.get_username()} read {len(ids)} message(s)",
+                payload={"messages": ids},
+                request=request,
+            )
             publish([user.pk], {"type": "message.read", "messages": ids})
     for message in messages:
         if message.pk in ids:

@@ -103,7 +103,7 @@ def thread(request, pk):
         if reply is not None:
             return redirect("messaging:thread", pk=reply.pk)
     # Opening a conversation reads it, as in any mail client.
-    services.messages_mark_read(user=request.user, messages=conversation)
+    services.messages_mark_read(user=request.user, messages=conversation, request=request)
     links = selectors.context_links(request.user, conversation)
     context = {
         "entries": [{"message": item, "link": links[item.pk]} for item in conversation],
@@ -117,7 +117,7 @@ def thread(request, pk):
 @require_POST
 def mark_read(request, pk):
     message = selectors.received_message_get(request.user, pk)
-    services.messages_mark_read(user=request.user, messages=[message])
+    services.messages_mark_read(user=request.user, messages=[message], request=request)
     return redirect("messaging:inbox")
 
 

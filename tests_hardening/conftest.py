@@ -10,7 +10,6 @@ import pytest
 from django.core.cache import cache
 from django_tasks_db.models import DBTaskResult
 from knox.models import AuthToken
-from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.models import User
@@ -34,10 +33,10 @@ def _fast_password_hasher(settings):
 CLIENT_IP = "127.0.0.1"  # the address Django's and werkzeug's test clients send from
 
 
-def forget_rate_limits(*users):
+def forget_rate_limits(*users, ip=CLIENT_IP):
     """API logins, registrations and message sends are rate-limited through the cache, which outlives
     a test. Only these keys are removed: clearing a shared Redis would disturb other tests."""
-    keys = [ScopedRateThrottle.cache_format % {"scope": "auth", "ident": CLIENT_IP}]
+    keys = [ScopedRateThrottle.cache_format % {"scope": "auth", "ident": ip}]
     keys += [ScopedRateThrottle.cache_format % {"scope": SCOPE, "ident": user.pk} for user in users]
     cache.delete_many(keys)
 
@@ -79,11 +78,6 @@ class World:
     def token(self, user=None):
         """A fresh API token for ``user`` (the researcher by default)."""
         return AuthToken.objects.create(user or self.researcher)[1]
-
-    def client(self, user=None):
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {self.token(user)}")
-        return client
 
     def path_values(self, path):
         """Values naming this world's objects for the parameters of ``path``, an OpenAPI path
