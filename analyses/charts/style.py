@@ -171,4 +171,20 @@ def save(fig, fmt):
     """The figure as (bytes, content type)."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format=fmt, dpi=DPI, metadata=METADATA[fmt], facecolor="white")
-    return buffer.getvalue(), CONTENT_TYPES[fmt]
+    data = buffer.getvalue()
+    return (stable_clip_ids(data) if fmt == "svg" else data), CONTENT_TYPES[fmt]
+
+
+CLIP_ID = re.compile(rb'id="(p[0-9a-f]{10})"')
+
+
+def stable_clip_ids(svg):
+    """matplotlib names some clip paths by hashing objects whose text includes their
+    memory address, so the same chart could differ in those names alone: renumber
+    them in order of appearance, so the same chart always gives the same bytes."""
+    for number, old in enumerate(dict.fromkeys(CLIP_ID.findall(svg)), start=1):
+        new = b"clip%d" % number
+        svg = svg.replace(b'id="' + old + b'"', b'id="' + new + b'"').replace(
+            b"url(#" + old + b")", b"url(#" + new + b")"
+        )
+    return svg
