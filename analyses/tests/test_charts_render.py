@@ -150,3 +150,16 @@ def test_concurrent_renders_match_serial_ones():
     with ThreadPoolExecutor(max_workers=8) as pool:
         for _ in range(2):
             assert list(pool.map(draw, jobs)) == serial
+
+
+def test_clip_path_ids_are_renumbered_in_order_of_appearance():
+    from analyses.charts.style import stable_clip_ids
+
+    svg = (
+        b'<clipPath id="p0123456789"/><clipPath id="pabcdefabcd"/>'
+        b'<path clip-path="url(#pabcdefabcd)"/><path clip-path="url(#p0123456789)"/>'
+    )
+    assert stable_clip_ids(svg) == (
+        b'<clipPath id="clip1"/><clipPath id="clip2"/>'
+        b'<path clip-path="url(#clip2)"/><path clip-path="url(#clip1)"/>'
+    )
