@@ -3,7 +3,6 @@ test-only method registered in this process (run as a script by test_worker_kill
 
 import os
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -14,22 +13,10 @@ import django
 django.setup()
 
 from analyses import methods  # noqa: E402
-from analyses.methods.base import Method, MethodResult  # noqa: E402
+from analyses.tests.slow_method import Slow  # noqa: E402
 from biostat.worker import build_worker  # noqa: E402
 
-
-@methods.register
-class Slow(Method):
-    name = "slow"
-    label = "Slow"
-    parameters = {"type": "object", "properties": {"seconds": {"type": "number"}}}
-
-    def variables(self, params):
-        return []
-
-    def run(self, table, params, columns):
-        time.sleep(params["seconds"])
-        return MethodResult(summary={"slept": params["seconds"]})
+methods.register(Slow)
 
 
 if __name__ == "__main__":

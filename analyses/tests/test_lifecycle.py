@@ -15,23 +15,10 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from analyses import methods, services
-from analyses.methods.base import Method, MethodResult
 from analyses.models import Analysis
+from analyses.tests.slow_method import Slow
 
 Status = Analysis.Status
-
-
-class Slow(Method):
-    name = "slow"
-    label = "Slow"
-    parameters = {"type": "object", "properties": {"seconds": {"type": "number"}}}
-
-    def variables(self, params):
-        return []
-
-    def run(self, table, params, columns):
-        time.sleep(params["seconds"])
-        return MethodResult(summary={"slept": params["seconds"]})
 
 
 @pytest.fixture
