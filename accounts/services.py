@@ -12,6 +12,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 from knox.models import get_token_model
 
@@ -105,8 +106,11 @@ def token_create(*, request, user):
     ``request`` is Django's ``HttpRequest``: the login signal resets django-axes' failure
     count for this username and IP, and ``auth.login`` is recorded in the same transaction.
     """
+    tokens = get_token_model().objects
     with transaction.atomic():
-        token, key = get_token_model().objects.create(user=user)
+        # Authentication no longer sweeps expired tokens per request; logging in does.
+        tokens.filter(user=user, expiry__lt=timezone.now()).delete()
+        token, key = tokens.create(user=user)
         user_logged_in.send(sender=user.__class__, request=request, user=user, token=token)
     return token, key
 

@@ -58,11 +58,18 @@ class AnalysisSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
 
+    def _exact(self, analysis):
+        """Asked once per analysis (a list attaches it for the whole page in one query)."""
+        if not hasattr(analysis, "exact_values"):
+            selectors.with_exact_values(self.context["request"].user, [analysis])
+        return analysis.exact_values
+
     def get_results(self, analysis) -> dict | None:
-        return services.analysis_results_for(self.context["request"].user, analysis)
+        user = self.context["request"].user
+        return services.analysis_results_for(user, analysis, exact=self._exact(analysis))
 
     def get_charts(self, analysis) -> list[dict]:
-        exact = selectors.can_see_exact_values(self.context["request"].user, analysis)
+        exact = self._exact(analysis)
         return [
             {
                 "name": chart["name"],
@@ -92,7 +99,11 @@ class AnalysisListApi(generics.ListAPIView):
         cohort = self.request.query_params.get("cohort")
         if cohort is not None and not cohort.isdigit():
             raise ValidationError({"cohort": ["Must be a cohort id."]})
-        return selectors.analyses_visible_to(self.request.user, cohort_id=cohort)
+        return selectors.analyses_listed(self.request.user, cohort_id=cohort)
+
+    def paginate_queryset(self, queryset):
+        # Whether the caller sees exact values, for the whole page in one query.
+        return selectors.with_exact_values(self.request.user, super().paginate_queryset(queryset))
 
     @extend_schema(request=AnalysisRequestSerializer, responses={202: AnalysisQueuedSerializer})
     def post(self, request):

@@ -63,7 +63,8 @@ def record(
         entity_type = entity_type or entity._meta.model_name
         entity_id = entity_id or str(entity.pk)
     payload = storable_payload(payload)
-    with transaction.atomic():
+    # No savepoint: a failed audit write must roll back the action it records anyway.
+    with transaction.atomic(savepoint=False):
         head, _ = ChainHead.objects.select_for_update().get_or_create(
             pk=1, defaults={"last_hash": GENESIS_HASH}
         )

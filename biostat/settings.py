@@ -90,6 +90,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "biostat.middleware.security_headers",
+    "biostat.outage.OutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -145,6 +146,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     # One test database per test run, so runs on a shared server never collide.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
+    # An unreachable host (packets dropped, not refused) answers 503 after this, not minutes later.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
+    )
+    # Under ASGI every request runs in its own thread, so a persistent (thread-local) connection
+    # is never reused: each request would open, and leak, one. Each process therefore keeps a pool
+    # of up to DATABASE_POOL_SIZE connections (Django's psycopg pool); 0 turns the pool off and
+    # falls back to CONN_MAX_AGE, which Django refuses alongside a pool.
+    if env_int("DATABASE_POOL_SIZE", 8):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": 1,
+            "max_size": env_int("DATABASE_POOL_SIZE", 8),
+            "timeout": 10,
+        }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -223,6 +239,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "biostat.api.Pagination",
+    # orjson-based, same output as DRF's (biostat.renderers); the browsable API for a browser.
+    "DEFAULT_RENDERER_CLASSES": [
+        "biostat.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": [
         "biostat.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
@@ -236,7 +257,7 @@ REST_FRAMEWORK = {
     # REMOTE_ADDR from the header the proxy writes (docs/deployment.md).
     "NUM_PROXIES": 0,
     "DEFAULT_THROTTLE_RATES": {
-        "auth": "30/min",
+        "auth": os.environ.get("BIOSTAT_AUTH_RATE", "30/min"),
         "messages": os.environ.get("BIOSTAT_MESSAGE_RATE", "60/min"),
     },
 }

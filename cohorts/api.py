@@ -69,6 +69,33 @@ class CohortSerializer(CountsSerializer):
     def get_members(self, cohort) -> list[str]:
         return sorted(member.get_username() for member in cohort.members.all())
 
+    def to_representation(self, cohort):
+        # The fields above document the shape; building the dict directly is what a page of
+        # cohorts can afford.
+        counts = cohort.counts
+        return {
+            "size": counts.size,
+            "attrition": [
+                {key: step[key] for key in ("clause", "remaining", "suppressed") if key in step}
+                for step in counts.attrition
+            ],
+            "suppressed": counts.suppressed,
+            "notes": counts.notes,
+            "id": cohort.pk,
+            "dataset": cohort.dataset_id,
+            "dataset_version": cohort.dataset_version,
+            "name": cohort.name,
+            "criteria": cohort.criteria,
+            "members": self.get_members(cohort),
+            "stale": cohort.stale,
+            "created_by": cohort.created_by.username,
+            "created_at": _datetime.to_representation(cohort.created_at),
+            "updated_at": _datetime.to_representation(cohort.updated_at),
+        }
+
+
+_datetime = serializers.DateTimeField()  # DRF's rendering of a date and time, for hand-built dicts
+
 
 class PreviewRequestSerializer(serializers.Serializer):
     dataset = serializers.IntegerField(help_text="A dataset on which the caller holds 'analyze'.")
@@ -193,7 +220,7 @@ class CohortListApi(CohortApiView):
         dataset = request.query_params.get("dataset", "")
         if dataset and not dataset.isdigit():
             raise exceptions.ValidationError({"dataset": ["Must be a dataset id (a whole number)."]})
-        cohorts = selectors.cohorts_visible_to(request.user, dataset_id=int(dataset) if dataset else None)
+        cohorts = selectors.cohorts_listed(request.user, dataset_id=int(dataset) if dataset else None)
         paginator = Pagination()
         page = selectors.with_counts(request.user, paginator.paginate_queryset(cohorts, request, view=self))
         return paginator.get_paginated_response(CohortSerializer(page, many=True).data)

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from guardian.shortcuts import get_objects_for_user, get_users_with_perms
+from guardian.shortcuts import get_users_with_perms
 
 from analyses.disclosure import is_small
 from datasets import permissions
@@ -24,20 +24,22 @@ from .models import Cohort
 
 def datasets_analyzable_by(user):
     """Datasets on which ``user`` holds ``analyze`` (directly or through a group)."""
-    if not user.is_authenticated or not user.is_active:
-        return Dataset.objects.none()
-    return get_objects_for_user(
-        user, "datasets.analyze_dataset", klass=Dataset, with_superuser=False, accept_global_perms=False
-    )
+    return Dataset.objects.filter(permissions.granted_filter(user, "analyze"))
 
 
 def cohorts_visible_to(user, *, dataset_id=None):
-    cohorts = Cohort.objects.filter(dataset__in=datasets_analyzable_by(user))
+    cohorts = Cohort.objects.filter(permissions.granted_filter(user, "analyze", field="dataset_id"))
     if dataset_id is not None:
         # Through the primary key: an id past the column's range then matches nothing, where the
         # foreign-key lookup would overflow (a 500).
         cohorts = cohorts.filter(dataset__pk=dataset_id)
     return cohorts.select_related("dataset", "created_by").prefetch_related("members")
+
+
+def cohorts_listed(user, *, dataset_id=None):
+    """``cohorts_visible_to`` for a list of cohorts: without the datasets' data dictionaries,
+    which a list never shows and which would otherwise be decrypted once per cohort."""
+    return cohorts_visible_to(user, dataset_id=dataset_id).defer("dataset__columns")
 
 
 def cohort_get(user, pk, need=None):
@@ -160,7 +162,7 @@ def counts_for(user, dataset, size, attrition):
 
 def with_counts(user, cohorts):
     """Attach ``counts`` (what ``user`` may see of size and attrition) to each cohort, checking
-    ``export`` in two queries for any number of cohorts."""
+    ``export`` in one query for any number of cohorts."""
     cohorts = list(cohorts)
     granted = permissions.permissions_by_dataset(user, {cohort.dataset_id for cohort in cohorts})
     for cohort in cohorts:

@@ -140,6 +140,26 @@ class DatasetSerializer(serializers.Serializer):
     def get_columns(self, dataset):
         return dataset.columns
 
+    def to_representation(self, dataset):
+        # The fields above document the shape; building the dict directly costs a tenth of
+        # running every field, which matters on a page of 500 datasets.
+        return {
+            "id": dataset.pk,
+            "name": dataset.name,
+            "description": dataset.description,
+            "creator": dataset.creator.username,
+            "version": dataset.version,
+            "content_sha256": dataset.content_sha256,
+            "row_count": dataset.row_count,
+            "columns": dataset.columns,
+            "permissions": dataset.caller_permissions,
+            "created_at": _datetime.to_representation(dataset.created_at),
+            "updated_at": _datetime.to_representation(dataset.updated_at),
+        }
+
+
+_datetime = serializers.DateTimeField()  # DRF's rendering of a date and time, for hand-built dicts
+
 
 class VersionResultSerializer(DatasetSerializer):
     created = serializers.BooleanField(help_text="False when the content equals the current version's.")
@@ -289,7 +309,8 @@ class UploadMixin:
 
 
 def _dataset_response(request, dataset, status_code=status.HTTP_200_OK, **extra):
-    selectors.with_caller_permissions(request.user, [dataset])
+    if not hasattr(dataset, "caller_permissions"):  # dataset_get attached them; a service's copy has none
+        selectors.with_caller_permissions(request.user, [dataset])
     return Response({**DatasetSerializer(dataset).data, **extra}, status=status_code)
 
 

@@ -10,8 +10,9 @@ admins here: guardian's superuser shortcut is deliberately not used.
 
 from itertools import chain
 
-from django.contrib.auth.models import Group
-from guardian.shortcuts import assign_perm, remove_perm
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+from guardian.shortcuts import remove_perm
 
 from .models import DatasetGroupObjectPermission, DatasetUserObjectPermission
 
@@ -43,19 +44,38 @@ def implicit_permissions(user):
     return frozenset()
 
 
+def _grant_rows(user, **filters):
+    """The user's explicit grants, direct and through groups, narrowed by ``filters`` on the grant
+    tables, as one ``UNION ALL`` queryset of ``(dataset id, codename)`` rows."""
+    direct = DatasetUserObjectPermission.objects.filter(user=user, **filters)
+    via_groups = DatasetGroupObjectPermission.objects.filter(group__user=user, **filters)
+    fields = ("content_object_id", "permission__codename")
+    return direct.values_list(*fields).union(via_groups.values_list(*fields), all=True)
+
+
+def granted_filter(user, short, field="pk"):
+    """A filter on ``field`` (a dataset id) keeping the datasets on which ``user`` explicitly holds
+    ``short``, directly or through a group: one ``IN (... UNION ALL ...)`` subquery, which the
+    database runs as a semi-join from the user's grants (an ``OR`` of two subqueries would make it
+    scan every dataset)."""
+    code = codename(short)
+    if not user.is_authenticated or not user.is_active:
+        return Q(**{f"{field}__in": []})  # matches nothing, without a query
+    direct = DatasetUserObjectPermission.objects.filter(user=user, permission__codename=code)
+    via_groups = DatasetGroupObjectPermission.objects.filter(group__user=user, permission__codename=code)
+    ids = direct.values("content_object_id").union(via_groups.values("content_object_id"), all=True)
+    return Q(**{f"{field}__in": ids})
+
+
 def permissions_by_dataset(user, dataset_ids):
-    """``{dataset id: set of short names}`` for ``user``, in two queries whatever the number of ids."""
+    """``{dataset id: set of short names}`` for ``user``, in one query whatever the number of ids."""
     dataset_ids = list(dataset_ids)
     if not user.is_authenticated or not user.is_active:
         return {pk: set() for pk in dataset_ids}
     implicit = implicit_permissions(user)
     result = {pk: set(implicit) for pk in dataset_ids}
-    direct = DatasetUserObjectPermission.objects.filter(user=user, content_object_id__in=dataset_ids)
-    via_groups = DatasetGroupObjectPermission.objects.filter(
-        group__user=user, content_object_id__in=dataset_ids
-    )
-    for queryset in (direct, via_groups):
-        for pk, code in queryset.values_list("content_object_id", "permission__codename"):
+    if dataset_ids:
+        for pk, code in _grant_rows(user, content_object_id__in=dataset_ids):
             result[pk].add(short_name(code))
     return result
 
@@ -70,9 +90,24 @@ def has_perm(user, dataset, short):
 
 
 def grant(principal, dataset, shorts):
-    """Add the given permissions to a user's or group's explicit set."""
-    for short in shorts:
-        assign_perm(codename(short), principal, dataset)
+    """Add the given permissions to a user's or group's explicit set, in two queries for any number
+    (guardian's ``assign_perm`` takes four per permission). Grants already held are kept as they are."""
+    codenames = [codename(short) for short in shorts]
+    if not codenames:
+        return
+    grant_model, principal_field = (
+        (DatasetGroupObjectPermission, "group")
+        if isinstance(principal, Group)
+        else (DatasetUserObjectPermission, "user")
+    )
+    found = Permission.objects.filter(content_type__app_label="datasets", content_type__model="dataset")
+    grant_model.objects.bulk_create(
+        [
+            grant_model(permission=permission, content_object=dataset, **{principal_field: principal})
+            for permission in found.filter(codename__in=codenames)
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def explicit_permissions(principal, dataset):

@@ -17,7 +17,6 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import Min, Q
 from django.http import Http404
-from guardian.shortcuts import get_objects_for_user
 
 from . import blobstore, permissions
 from .models import Dataset
@@ -38,19 +37,16 @@ def datasets_visible_to(user, *, search=""):
     name or description."""
     if not user.is_authenticated or not user.is_active:
         return Dataset.objects.none()
-    if user.is_steward:
-        queryset = Dataset.objects.all()
-    else:
-        queryset = get_objects_for_user(
-            user, "datasets.view_dataset", klass=Dataset, with_superuser=False, accept_global_perms=False
-        )
+    queryset = Dataset.objects.all()
+    if not user.is_steward:
+        queryset = queryset.filter(permissions.granted_filter(user, "view"))
     if search:
         queryset = queryset.filter(Q(name__icontains=search) | Q(description__icontains=search))
     return queryset
 
 
 def with_caller_permissions(user, datasets):
-    """Attach ``caller_permissions`` (short names) to each dataset, in two queries for any number."""
+    """Attach ``caller_permissions`` (short names) to each dataset, in one query for any number."""
     datasets = list(datasets)
     granted = permissions.permissions_by_dataset(user, [dataset.pk for dataset in datasets])
     for dataset in datasets:
@@ -59,12 +55,18 @@ def with_caller_permissions(user, datasets):
 
 
 def dataset_get(user, pk, perm="view"):
-    """The dataset ``pk`` if ``user`` may see it and holds ``perm`` on it (see the module docstring)."""
+    """The dataset ``pk`` if ``user`` may see it and holds ``perm`` on it (see the module docstring),
+    with ``caller_permissions`` attached. Two queries: the caller's permissions on ``pk`` decide
+    visibility (``view``, granted or implied by the role), then the dataset itself is read."""
     try:
-        dataset = datasets_visible_to(user).select_related("creator", "blob").get(pk=pk)
-    except (Dataset.DoesNotExist, ValueError, TypeError):
+        pk = int(pk)
+        held = permissions.permissions_by_dataset(user, [pk])[pk]
+        if "view" not in held:
+            raise Dataset.DoesNotExist
+        dataset = Dataset.objects.select_related("creator", "blob").get(pk=pk)
+    except (Dataset.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404("No dataset found with this id.") from None
-    with_caller_permissions(user, [dataset])
+    dataset.caller_permissions = permissions.ordered(held)
     if perm not in dataset.caller_permissions:
         raise PermissionDenied(DENIED[perm])
     return dataset

@@ -57,8 +57,8 @@ def test_datasets_with_versions_and_permissions(gql, owner, analyst):
     assert all(item["versions"]["totalCount"] == 2 for item in data["datasets"]["items"])
     assert all(item["permissions"] == ["VIEW", "ANALYZE"] for item in data["datasets"]["items"])
     assert many == few
-    # The session and the user, a count, a page, two for permissions, one for every version.
-    assert many == 7
+    # The session and the user, a count, a page, one for permissions, one for every version.
+    assert many == 6
 
 
 def test_cohorts_with_counts_and_members(gql, owner, analyst, dataset):

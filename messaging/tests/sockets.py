@@ -20,10 +20,13 @@ def handshake_headers(*, origin=None, session=None, token=None, host="testserver
     return headers
 
 
+TIMEOUT = 10
+
+
 async def try_connect(**credentials):
     """``(accepted, close code or None)`` for one handshake; the socket is closed again."""
     communicator = WebsocketCommunicator(application, PATH, headers=handshake_headers(**credentials))
-    accepted, code = await communicator.connect()
+    accepted, code = await communicator.connect(timeout=TIMEOUT)
     if accepted:
         await communicator.disconnect()
     return accepted, code
@@ -33,9 +36,10 @@ async def try_connect(**credentials):
 async def socket(**credentials):
     """A connected socket whose initial unread count has been read; closed on exit."""
     communicator = WebsocketCommunicator(application, PATH, headers=handshake_headers(**credentials))
-    accepted, code = await communicator.connect()
+    # Generous timeouts: a loaded CI machine may take well over the default second to authenticate.
+    accepted, code = await communicator.connect(timeout=TIMEOUT)
     assert accepted, f"handshake refused ({code})"
-    communicator.initial = await communicator.receive_json_from()
+    communicator.initial = await communicator.receive_json_from(timeout=TIMEOUT)
     try:
         yield communicator
     finally:
