@@ -6,7 +6,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run install install-dev migrate demo test test-services lint bench chromium
+.PHONY: run install install-dev migrate demo test test-services lint bench bench-peer chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ bench: install-dev
 	@Rscript -e 'library(survival)' >/dev/null 2>&1 || apt-get install -y --no-install-recommends \
 		r-base-core r-cran-survival || echo "R unavailable: P5 falls back to lifelines as its baseline"
 	$(BIN)/python -m bench
+
+# The Parse Server peer's flow (../shared/peers/parse) against Parse, then against Biostat in production
+# mode (uvicorn workers, PostgreSQL 127.0.0.1:5432, Redis 127.0.0.1:6379): bench/peer.py, one after the other.
+bench-peer: install
+	$(BIN)/python -m bench.peer
 
 # Debian's Chromium for the browser tests (tests_browser/); without it they skip, saying why.
 chromium:

@@ -10,13 +10,14 @@ inside it, unless ``DATABASE_URL`` is already set.
 import importlib
 import os
 import pkgutil
+import re
 import shutil
 import sys
 import tempfile
 import traceback
 from pathlib import Path
 
-COLUMNS = ("name", "ours", "baseline", "ratio", "peak memory", "target")
+COLUMNS = ("name", "ours", "baseline", "ratio", "peak memory", "target", "met")
 
 
 def prepare_site(directory):
@@ -38,6 +39,26 @@ def benchmark_modules(prefixes=()):
     return [f"bench.{name}" for name in names if not prefixes or name.startswith(tuple(prefixes))]
 
 
+def machine():
+    """What the figures depend on: cores, CPU model, memory and how busy the machine is."""
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+    memory_kb = int(re.search(r"^MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text(), re.MULTILINE)[1])
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    return (
+        f"{os.cpu_count()} cores ({model[1] if model else 'unknown CPU'}), "
+        f"{memory_kb / 2**20:.1f} GiB RAM, load average {load} (1, 5, 15 min)"
+    )
+
+
+def met(row):
+    """True or False when the row's target is a ratio bound (``<= 1.5x``) and it has a ratio."""
+    bound = re.fullmatch(r"<= ([\d.]+)x", row.get("target") or "")
+    if bound is None or row.get("ratio") is None:
+        return None
+    return row["ratio"] <= float(bound[1])
+
+
 def cells(row):
     def seconds(value):
         if value is None:
@@ -51,6 +72,7 @@ def cells(row):
         "-" if row.get("ratio") is None else f"{row['ratio']:.2f}x",
         "-" if not row.get("peak_mb") else f"{row['peak_mb']:.0f} MB",
         row.get("target") or "-",
+        {True: "met", False: "MISSED", None: "-"}[met(row)],
     )
 
 
@@ -66,10 +88,21 @@ def print_table(rows):
             print(f"  {row['name']}: {row['note']}")
 
 
+def run_alone(run):
+    """``python -m bench.<module>``: one benchmark's ``run()`` on a throwaway site, its table."""
+    with tempfile.TemporaryDirectory(prefix="biostat-bench-") as site:
+        prepare_site(Path(site))
+        print(f"machine: {machine()}")
+        result = run()
+        print_table(result if isinstance(result, list) else [result])
+        print(f"machine at the end: {machine()}")
+
+
 def main(prefixes=()):
     directory = Path(tempfile.mkdtemp(prefix="biostat-bench-"))
     failed = False
     rows = []
+    print(f"machine: {machine()}", flush=True)
     try:
         prepare_site(directory)
         for name in benchmark_modules(prefixes):
@@ -85,6 +118,7 @@ def main(prefixes=()):
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     print_table(rows)
+    print(f"machine at the end: {machine()}")
     return 1 if failed else 0
 
 

@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 
 import websockets
 
+from bench.api_server import serve
 from messaging.servers import Site
 
 CLIENTS = 200
@@ -110,7 +111,7 @@ def _run_layer(layer, redis_url):
     with tempfile.TemporaryDirectory(prefix="bench-p4-") as directory:
         site = Site(directory, redis_url=redis_url)
         users = site.setup([f"user{index:03d}" for index in range(CLIENTS)])
-        with site.serve(worker=False) as server:
+        with serve(site, worker=False) as server:
             latencies, round_trips, early, lost, sending = asyncio.run(_measure(server, users))
             peak_mb = server.peak_rss_mb()
     target = TARGETS[layer]

@@ -99,16 +99,16 @@ class Site:
         """Migrate, then create ``usernames`` (see ``create_users``)."""
         return self.migrate().create_users(usernames, sessions=sessions)
 
-    def serve(self, *, worker=True):
-        return Server(self, worker=worker)
+    def serve(self, *, worker=True, port=None):
+        return Server(self, worker=worker, port=port)
 
 
 class Server:
-    """``manage.py serve`` on a free port; a context manager that stops it on exit."""
+    """``manage.py serve`` on ``port`` (any free one by default); a context manager that stops it on exit."""
 
-    def __init__(self, site, *, worker=True):
+    def __init__(self, site, *, worker=True, port=None):
         self.site = site
-        self.port = free_port()
+        self.port = port or free_port()
         self.log = open(site.directory / f"serve-{self.port}.log", "w+")  # noqa: SIM115 - closed in stop()
         command = [sys.executable, str(MANAGE), "serve", "--port", str(self.port)]
         if not worker:

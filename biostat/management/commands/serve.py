@@ -3,8 +3,9 @@
 The embedded default uses the in-memory channel layer, which does not cross
 processes; running the worker as a thread of the Daphne process lets the events
 it raises (``analysis.finished``) reach the sockets this process serves. With
-``REDIS_URL`` set, run ``db_worker`` processes separately instead
-(``--no-worker``).
+``REDIS_URL`` set, run ``manage.py worker`` processes separately instead
+(``--no-worker``). The worker thread picks up an analysis that this process
+queues on the commit that queued it (``biostat.worker``).
 """
 
 import tempfile
@@ -53,5 +54,5 @@ class Command(BaseCommand):
             ).run()
         finally:
             if task_worker is not None:
-                task_worker.running = False
+                task_worker.stop()
                 reaper.set()

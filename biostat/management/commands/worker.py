@@ -1,13 +1,14 @@
 """Run a task worker process with the analysis lease reaper.
 
 For deployments with more than one process (REDIS_URL set): any number of these
-on any number of machines share the database queue.
+on any number of machines share the database queue. On PostgreSQL each one wakes
+on the NOTIFY that queuing a task sends; elsewhere it polls.
 """
 
 from django.core.management.base import BaseCommand
 from django.utils.crypto import get_random_string
 
-from biostat.worker import build_worker, start_reaper
+from biostat.worker import FALLBACK_POLL, build_worker, start_reaper
 
 
 class Command(BaseCommand):
@@ -15,7 +16,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--interval", type=float, default=0.1, help="Seconds between polls of an empty queue."
+            "--interval",
+            type=float,
+            default=FALLBACK_POLL,
+            help="Seconds between polls of an empty queue when no wake-up arrives (on PostgreSQL a "
+            "NOTIFY wakes the worker as soon as a task is queued).",
         )
         parser.add_argument("--batch", action="store_true", help="Run what is queued, then exit.")
 
