@@ -10,8 +10,12 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from biostat import daphne_requests  # noqa: E402
 from biostat.routing import websocket_urlpatterns  # noqa: E402
 from biostat.websocket_auth import WebSocketAuthStack  # noqa: E402
+
+# Whichever way Daphne serves this application (manage.py serve, the daphne command).
+daphne_requests.install()
 
 application = ProtocolTypeRouter(
     {

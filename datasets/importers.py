@@ -43,7 +43,7 @@ MAX_COLUMNS = 2000
 # Text that means "no value", matched exactly (after CSV unquoting).
 MISSING_MARKERS = ["", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", "#N/A", "<NA>"]
 TRUE_WORDS = ["true", "yes"]
-BOOLEAN_WORDS = ["true", "false", "yes", "no"]
+BOOLEAN_WORDS = [*TRUE_WORDS, "false", "no"]
 FLOAT64_DIGITS = 15  # decimal digits float64 always round-trips
 CROWDED_RATIO = 1e7  # max|x| / spread above which float64 keeps too few digits of the variation
 MAX_DECIMAL_PRECISION = 38
@@ -310,11 +310,9 @@ def _infer_column(strings):
 
 
 def _has_leading_zeros(strings):
-    zero_first = pc.starts_with(strings, "0")
-    if not pc.any(zero_first).as_py():
-        return False  # the usual case, decided by the cheap test alone
-    second_digit = pc.utf8_is_digit(pc.utf8_slice_codeunits(strings, 1, 2))
-    return pc.any(pc.and_(zero_first, second_digit)).as_py() or False
+    # The cheap test keeps few values (such as "0" itself) for the closer look at their second character.
+    zero_first = strings.filter(pc.starts_with(strings, "0"))
+    return pc.any(pc.utf8_is_digit(pc.utf8_slice_codeunits(zero_first, 1, 2))).as_py() or False
 
 
 def _convert(strings, sample):
@@ -343,16 +341,15 @@ def _as_integer(strings):
 
 
 def _as_boolean(strings):
-    lowered = pc.utf8_lower(strings)
-    recognised = pc.sum(pc.is_in(lowered, value_set=pa.array(BOOLEAN_WORDS))).as_py() or 0
-    if recognised != len(strings) - strings.null_count:
+    # Positions in BOOLEAN_WORDS, null for missing and for unrecognised text; the true words come first.
+    positions = pc.index_in(pc.utf8_lower(strings), value_set=pa.array(BOOLEAN_WORDS))
+    if positions.null_count != strings.null_count:
         return None
-    truth = pc.is_in(lowered, value_set=pa.array(TRUE_WORDS))
-    return pc.if_else(pc.is_valid(strings), truth, pa.scalar(None, pa.bool_()))
+    return pc.less(positions, len(TRUE_WORDS))
 
 
 def _as_date(strings):
-    lengths = pc.min_max(pc.utf8_length(strings))
+    lengths = pc.min_max(pc.binary_length(strings))  # bytes: an ISO date is ASCII
     if lengths["min"].as_py() != 10 or lengths["max"].as_py() != 10:
         return None
     return _cast(strings, pa.date32())
@@ -373,8 +370,9 @@ def _as_number(strings):
     low, high = extremes["min"].as_py(), extremes["max"].as_py()
     spread = high - low
     crowded = 0 < spread < float("inf") and max(abs(low), abs(high)) / spread > CROWDED_RATIO
-    # 15 characters can hold at most 15 digits: ordinary decimals stop here.
-    if not crowded and pc.max(pc.utf8_length(strings)).as_py() <= FLOAT64_DIGITS:
+    # 15 characters (bytes: text that parsed as numbers is ASCII) hold at most 15 digits: ordinary
+    # decimals stop here.
+    if not crowded and pc.max(pc.binary_length(strings)).as_py() <= FLOAT64_DIGITS:
         return floats
     exact = _as_exact_decimal(strings, crowded)
     return exact if exact is not None else floats

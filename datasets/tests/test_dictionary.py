@@ -4,6 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pyarrow as pa
+import pytest
 
 from datasets.dictionary import MAX_LEVELS, carry_annotations, describe
 
@@ -82,3 +83,32 @@ def test_carry_annotations_keeps_edits_of_same_named_columns():
     assert carried[0]["type"] == "numeric"  # computed facts come from the new table
     assert carried[1] == new[1]
     assert carried[1] is not new[1]
+
+
+@pytest.mark.parametrize(
+    "values, arrow_type",
+    [
+        ([5, -3, 5, None, 0, -3, 12], pa.int64()),  # a narrow span: counted in a bitmap
+        ([10**15, -(10**15), 7, 10**15, None], pa.int64()),  # a wide span: sorted
+        ([-100, 127, 50, 22] * 8, pa.int8()),  # a bitmap whose offsets from the minimum overflow int8
+        ([None, None], pa.int64()),
+        ([date(2024, 1, 5), date(1990, 2, 1), None, date(2024, 1, 5)], pa.date32()),
+        ([datetime(2024, 1, 5, 8), datetime(2024, 1, 5, 8), datetime(1970, 1, 1)], pa.timestamp("us", "UTC")),
+        ([True, None, True], pa.bool_()),
+        ([False, None, False, True], pa.bool_()),
+        ([None, None], pa.bool_()),
+        ([2.5, -1.0, 2.5, None, 1e300], pa.float64()),
+        ([float("nan"), 1.0, float("nan"), 1.0], pa.float64()),
+    ],
+)
+def test_distinct_counts_are_exact(values, arrow_type):
+    column = entry(pa.table({"x": pa.array(values, arrow_type)}), "x")
+    present = [value for value in values if value is not None]
+    nans = sum(1 for value in present if value != value)
+    assert column["distinct"] == len({value for value in present if value == value}) + min(nans, 1)
+    assert column["n"] == len(present)
+
+
+def test_distinct_counts_span_chunks():
+    table = pa.table({"x": pa.chunked_array([[1, 2, None], [2, 3], [], [40, 1]], pa.int64())})
+    assert (entry(table, "x")["distinct"], entry(table, "x")["missing"]) == (4, 1)

@@ -59,6 +59,18 @@ def test_codes_with_leading_zeros_stay_text():
     assert table.to_pydict() == {"patient": ["007", "012"], "zip": ["02139", "10001"], "n": [0, 10]}
 
 
+def test_a_leading_zero_far_below_the_sample_still_keeps_codes_text():
+    rows = "".join(f"{i},{i % 10}\n" for i in range(3000))  # "0" alone is a number, not a code
+    table = read(f"code,digit\n{rows}0042,0\n".encode())
+    assert table.schema.types == [pa.string(), pa.int64()]
+    assert table["code"][-1].as_py() == "0042"
+
+
+def test_booleans_in_any_case_with_missing_values_and_other_words_stay_text():
+    table = read(b"flag,answer\nYes,yes\n,no\nFALSE,maybe\ntRuE,\n")
+    assert table.to_pydict() == {"flag": [True, None, False, True], "answer": ["yes", "no", "maybe", None]}
+
+
 def test_padded_cells_are_typed_by_their_trimmed_text_and_text_keeps_its_spaces():
     table = read(b"n,x,t\n 12 ,2.5 , a \n7,  ,b\n")
     assert table.to_pydict() == {"n": [12, 7], "x": [2.5, None], "t": [" a ", "b"]}
