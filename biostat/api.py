@@ -13,6 +13,20 @@ class Pagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def paginate_queryset(self, queryset, request, view=None):
+        page_size = self.get_page_size(request)
+        if not page_size or request.query_params.get(self.page_query_param, "1") != "1":
+            return super().paginate_queryset(queryset, request, view)
+        # The first page is read first: when it is not full it is the whole list, and the
+        # COUNT(*), which would run the caller's permission subqueries a second time, is not needed.
+        self.request = request
+        rows = list(queryset[: page_size + 1])
+        paginator = self.django_paginator_class(rows if len(rows) <= page_size else queryset, page_size)
+        self.page = paginator.page(1)
+        self.page.object_list = rows[:page_size]
+        self.display_page_controls = paginator.num_pages > 1 and self.template is not None
+        return self.page.object_list
+
 
 def _flatten(errors, prefix=""):
     """Yield ``(field, message)`` pairs from DRF's nested error structure."""

@@ -96,13 +96,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Refuses bodies over BIOSTAT_MAX_UPLOAD_MB before CSRF or a view reads them.
-    "datasets.uploads.UploadLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Last, as django-axes requires, so it sees the outcome of authentication.
+    # Last but for the upload limit: django-axes must see the outcome of authentication in the view;
+    # the upload limit below it only ever answers before the view runs.
     "axes.middleware.AxesMiddleware",
+    # Refuses bodies over BIOSTAT_MAX_UPLOAD_MB before CSRF (process_view) or a view reads them.
+    # Sync-only and innermost on purpose: under ASGI Django then runs the whole chain above in one
+    # worker thread instead of hopping between thread and event loop per middleware hook.
+    "datasets.uploads.UploadLimitMiddleware",
 ]
 
 ROOT_URLCONF = "biostat.urls"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from guardian.shortcuts import get_users_with_perms
 
@@ -27,19 +28,26 @@ def datasets_analyzable_by(user):
     return Dataset.objects.filter(permissions.granted_filter(user, "analyze"))
 
 
-def cohorts_visible_to(user, *, dataset_id=None):
-    cohorts = Cohort.objects.filter(permissions.granted_filter(user, "analyze", field="dataset_id"))
+def _visible(user, dataset_id):
+    visible = permissions.granted_filter(user, "analyze", field="dataset_id")
     if dataset_id is not None:
         # Through the primary key: an id past the column's range then matches nothing, where the
-        # foreign-key lookup would overflow (a 500).
-        cohorts = cohorts.filter(dataset__pk=dataset_id)
-    return cohorts.select_related("dataset", "created_by").prefetch_related("members")
+        # foreign-key lookup would overflow (a 500). One filter() call: each one clones the query
+        # and resolves its lookups again, which a list request pays for every time.
+        visible &= Q(dataset__pk=dataset_id)
+    return Cohort.objects.filter(visible).select_related("dataset", "created_by")
+
+
+def cohorts_visible_to(user, *, dataset_id=None):
+    return _visible(user, dataset_id).prefetch_related("members")
 
 
 def cohorts_listed(user, *, dataset_id=None):
     """``cohorts_visible_to`` for a list of cohorts: without the datasets' data dictionaries,
-    which a list never shows and which would otherwise be decrypted once per cohort."""
-    return cohorts_visible_to(user, dataset_id=dataset_id).defer("dataset__columns")
+    which a list never shows and which would otherwise be decrypted once per cohort, and with
+    members read as far as a list shows them (their usernames)."""
+    members = Prefetch("members", queryset=get_user_model().objects.only("pk", "username"))
+    return _visible(user, dataset_id).defer("dataset__columns").prefetch_related(members)
 
 
 def cohort_get(user, pk, need=None):

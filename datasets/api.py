@@ -323,9 +323,9 @@ class DatasetListApi(UploadMixin, DatasetApiView):
         responses=DatasetSerializer(many=True),
     )
     def get(self, request):
-        datasets = selectors.datasets_visible_to(request.user, search=request.query_params.get("search", ""))
+        datasets = selectors.datasets_listed(request.user, search=request.query_params.get("search", ""))
         paginator = Pagination()
-        page = paginator.paginate_queryset(datasets.select_related("creator"), request, view=self)
+        page = paginator.paginate_queryset(datasets, request, view=self)
         selectors.with_caller_permissions(request.user, page)
         return paginator.get_paginated_response(DatasetSerializer(page, many=True).data)
 

@@ -31,6 +31,19 @@ DENIED = {
 }
 
 
+# What a dataset in a list shows (api.DatasetSerializer), besides its creator's username.
+LISTED_FIELDS = (
+    "name",
+    "description",
+    "version",
+    "content_sha256",
+    "row_count",
+    "columns",
+    "created_at",
+    "updated_at",
+)
+
+
 def datasets_visible_to(user, *, search=""):
     """Datasets whose metadata ``user`` may see: every one for stewards and admins, otherwise
     those with a ``view`` grant to the user or one of their groups. ``search`` matches the
@@ -43,6 +56,16 @@ def datasets_visible_to(user, *, search=""):
     if search:
         queryset = queryset.filter(Q(name__icontains=search) | Q(description__icontains=search))
     return queryset
+
+
+def datasets_listed(user, *, search=""):
+    """``datasets_visible_to`` as a list shows them: with the creator's username and without the
+    columns no list shows (the blob, the version note, the creator's other fields)."""
+    return (
+        datasets_visible_to(user, search=search)
+        .select_related("creator")
+        .only(*LISTED_FIELDS, "creator__username")
+    )
 
 
 def with_caller_permissions(user, datasets):

@@ -253,8 +253,10 @@ def dataset_share_check(actor, dataset, principal, shorts):
 
     The rules: only holders of ``share`` grant; any non-empty set includes ``view``; nobody
     changes their own permissions (no accidental loss of ``share``, no self-promotion); the
-    creator always holds all six; and a grant to a group you belong to may not give you
-    anything you do not already hold.
+    creator always holds all six; a grant to a group you belong to may not give you anything
+    you do not already hold; and a user who holds ``share`` by a grant (not the creator, a
+    steward or an admin) may not give anyone a permission they lack themselves, which would
+    otherwise reach them through a second account.
     """
     _require(actor, dataset, "share")
     wanted = set(shorts)
@@ -274,6 +276,14 @@ def dataset_share_check(actor, dataset, principal, shorts):
         raise ShareRefused("You cannot change your own permissions; ask another holder of 'share'.")
     elif principal.pk == dataset.creator_id:
         raise ShareRefused("The creator of a dataset always holds every permission on it.")
+    if not (actor.pk == dataset.creator_id or permissions.implicit_permissions(actor)):
+        held = set(permissions.permissions_for(actor, dataset))
+        lacking = wanted - held - permissions.explicit_permissions(principal, dataset)
+        if lacking:
+            raise ShareRefused(
+                "You can only grant permissions you hold yourself "
+                f"({', '.join(permissions.ordered(lacking))})."
+            )
     return wanted
 
 

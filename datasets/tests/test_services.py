@@ -248,3 +248,15 @@ def test_a_failed_new_version_keeps_the_old_one(alice, dataset, settings, monkey
     assert dataset.history.count() == 1
     assert set(Blob.objects.values_list("pk", flat=True)) == blobs_before
     assert {path for path in (settings.DATA_DIR / "blobs").rglob("*") if path.is_file()} == files_before
+
+
+def test_a_grantee_with_share_grants_only_what_they_hold(alice, bob, carol, dataset):
+    """Otherwise bob could give a second account of his the export he was never given."""
+    services.dataset_share(alice, dataset, bob, ["share"])
+    services.dataset_share(alice, dataset, carol, ["export"])
+
+    with pytest.raises(services.ShareRefused, match=r"hold yourself \(analyze\)"):
+        services.dataset_share(bob, dataset, carol, ["export", "analyze"])
+    # What carol already holds may stay, and anything may be taken away.
+    assert services.dataset_share(bob, dataset, carol, ["export", "share"]) == ["view", "export", "share"]
+    assert services.dataset_share(bob, dataset, carol, []) == []
