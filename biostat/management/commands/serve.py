@@ -51,6 +51,9 @@ class Command(BaseCommand):
                 application=application,
                 endpoints=build_endpoint_description_strings(host=host, port=port),
                 signal_handlers=True,
+                # Daphne hands a body to the application in pieces of this size: its default of
+                # 8 KiB made a 176 MB upload 21,000 queue messages and file writes (0.3 s of CPU).
+                request_buffer_size=1024 * 1024,
             ).run()
         finally:
             if task_worker is not None:
