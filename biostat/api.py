@@ -4,7 +4,7 @@ Every error answers JSON with a human-readable ``detail``; validation errors
 also carry ``errors`` (field -> messages) and name the fields in ``detail``.
 """
 
-from rest_framework import exceptions, pagination
+from rest_framework import exceptions, pagination, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -26,6 +26,10 @@ class Pagination(pagination.PageNumberPagination):
         self.page.object_list = rows[:page_size]
         self.display_page_controls = paginator.num_pages > 1 and self.template is not None
         return self.page.object_list
+
+
+# DRF's rendering of a date and time, for serializers that build their dicts by hand.
+DATETIME = serializers.DateTimeField()
 
 
 def _flatten(errors, prefix=""):

@@ -96,16 +96,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Refuses bodies over BIOSTAT_MAX_UPLOAD_MB before CSRF or a view reads them.
+    "datasets.uploads.UploadLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Last but for the upload limit: django-axes must see the outcome of authentication in the view;
-    # the upload limit below it only ever answers before the view runs.
+    # Last, as django-axes requires, so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
-    # Refuses bodies over BIOSTAT_MAX_UPLOAD_MB before CSRF (process_view) or a view reads them.
-    # Sync-only and innermost on purpose: under ASGI Django then runs the whole chain above in one
-    # worker thread instead of hopping between thread and event loop per middleware hook.
-    "datasets.uploads.UploadLimitMiddleware",
 ]
 
 ROOT_URLCONF = "biostat.urls"
@@ -157,11 +154,12 @@ else:
     # is never reused: each request would open, and leak, one. Each process therefore keeps a pool
     # of up to DATABASE_POOL_SIZE connections (Django's psycopg pool); 0 turns the pool off and
     # falls back to CONN_MAX_AGE, which Django refuses alongside a pool.
-    if env_int("DATABASE_POOL_SIZE", 8):
+    pool_size = env_int("DATABASE_POOL_SIZE", 8)
+    if pool_size:
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": 1,
-            "max_size": env_int("DATABASE_POOL_SIZE", 8),
+            "max_size": pool_size,
             "timeout": 10,
         }
 

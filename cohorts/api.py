@@ -12,7 +12,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from biostat.api import Pagination
+from biostat.api import DATETIME, Pagination
 from datasets.selectors import dataset_get
 
 from . import selectors, services
@@ -89,12 +89,9 @@ class CohortSerializer(CountsSerializer):
             "members": self.get_members(cohort),
             "stale": cohort.stale,
             "created_by": cohort.created_by.username,
-            "created_at": _datetime.to_representation(cohort.created_at),
-            "updated_at": _datetime.to_representation(cohort.updated_at),
+            "created_at": DATETIME.to_representation(cohort.created_at),
+            "updated_at": DATETIME.to_representation(cohort.updated_at),
         }
-
-
-_datetime = serializers.DateTimeField()  # DRF's rendering of a date and time, for hand-built dicts
 
 
 class PreviewRequestSerializer(serializers.Serializer):

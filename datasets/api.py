@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.utils.json import strict_constant
 from rest_framework.views import APIView
 
-from biostat.api import Pagination
+from biostat.api import DATETIME, Pagination
 from biostat.parsers import JSON_TOO_DEEP
 
 from . import exporters, importers, permissions, selectors, services
@@ -153,12 +153,9 @@ class DatasetSerializer(serializers.Serializer):
             "row_count": dataset.row_count,
             "columns": dataset.columns,
             "permissions": dataset.caller_permissions,
-            "created_at": _datetime.to_representation(dataset.created_at),
-            "updated_at": _datetime.to_representation(dataset.updated_at),
+            "created_at": DATETIME.to_representation(dataset.created_at),
+            "updated_at": DATETIME.to_representation(dataset.updated_at),
         }
-
-
-_datetime = serializers.DateTimeField()  # DRF's rendering of a date and time, for hand-built dicts
 
 
 class VersionResultSerializer(DatasetSerializer):

@@ -44,12 +44,11 @@ def implicit_permissions(user):
     return frozenset()
 
 
-def _grant_rows(user, **filters):
+def _grant_rows(user, fields, **filters):
     """The user's explicit grants, direct and through groups, narrowed by ``filters`` on the grant
-    tables, as one ``UNION ALL`` queryset of ``(dataset id, codename)`` rows."""
+    tables, as one ``UNION ALL`` queryset of ``fields`` rows."""
     direct = DatasetUserObjectPermission.objects.filter(user=user, **filters)
     via_groups = DatasetGroupObjectPermission.objects.filter(group__user=user, **filters)
-    fields = ("content_object_id", "permission__codename")
     return direct.values_list(*fields).union(via_groups.values_list(*fields), all=True)
 
 
@@ -61,10 +60,7 @@ def granted_filter(user, short, field="pk"):
     code = codename(short)
     if not user.is_authenticated or not user.is_active:
         return Q(**{f"{field}__in": []})  # matches nothing, without a query
-    direct = DatasetUserObjectPermission.objects.filter(user=user, permission__codename=code)
-    via_groups = DatasetGroupObjectPermission.objects.filter(group__user=user, permission__codename=code)
-    ids = direct.values("content_object_id").union(via_groups.values("content_object_id"), all=True)
-    return Q(**{f"{field}__in": ids})
+    return Q(**{f"{field}__in": _grant_rows(user, ["content_object_id"], permission__codename=code)})
 
 
 def permissions_by_dataset(user, dataset_ids):
@@ -75,7 +71,8 @@ def permissions_by_dataset(user, dataset_ids):
     implicit = implicit_permissions(user)
     result = {pk: set(implicit) for pk in dataset_ids}
     if dataset_ids:
-        for pk, code in _grant_rows(user, content_object_id__in=dataset_ids):
+        fields = ["content_object_id", "permission__codename"]
+        for pk, code in _grant_rows(user, fields, content_object_id__in=dataset_ids):
             result[pk].add(short_name(code))
     return result
 

@@ -93,15 +93,7 @@ def too_large_response(request):
 
 
 class UploadLimitMiddleware:
-    """Refuse request bodies over the upload limit before any view or middleware reads them.
-
-    Synchronous only, and last in ``MIDDLEWARE``: under ASGI, Django builds every middleware above
-    it in sync mode and adapts the chain once (one worker-thread hop), instead of once per hook of
-    each async-capable middleware below a sync one.
-    """
-
-    sync_capable = True
-    async_capable = False
+    """Refuse request bodies over the upload limit before any view or middleware reads them."""
 
     def __init__(self, get_response):
         self.get_response = get_response
