@@ -222,6 +222,26 @@ def test_a_body_that_understates_its_length_is_stopped_while_reading(settings):
     assert upload_too_large(request)
 
 
+def test_an_uploaded_file_is_read_whole_without_a_copy():
+    boundary = "BOUNDARY"
+    content = b"a,b\r\n" + b"1,2\r\n" * 50_000
+    payload = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="t.csv"\r\n\r\n'.encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = RequestFactory().post("/api/datasets/")
+    meta = {"CONTENT_TYPE": f"multipart/form-data; boundary={boundary}", "CONTENT_LENGTH": str(len(payload))}
+
+    _, files = MultiPartParser(meta, io.BytesIO(payload), [MemoryOnlyUploadHandler(request)]).parse()
+
+    upload = files["file"]
+    first = upload.read()
+    upload.seek(0)
+    assert first == content
+    assert upload.read() is first  # both reads hand out the one buffer the chunks were joined into
+
+
 def test_uploads_are_kept_in_memory_not_in_temporary_files(settings):
     assert settings.FILE_UPLOAD_HANDLERS == ["datasets.uploads.MemoryOnlyUploadHandler"]
     assert settings.FILE_UPLOAD_MAX_MEMORY_SIZE >= settings.BIOSTAT_MAX_UPLOAD_MB * 1024 * 1024
