@@ -1,6 +1,10 @@
 """Under ASGI the middleware chain and the view run in sync mode, entered from the event loop once
 per request (``biostat.asgi.SyncChainASGIHandler``)."""
 
+import asyncio
+import threading
+from types import SimpleNamespace
+
 import pytest
 from asgiref import sync
 from asgiref.sync import async_to_sync
@@ -57,3 +61,42 @@ def test_an_asgi_request_enters_the_middleware_chain_and_the_view_in_one_hop(thr
     # No middleware hook, view or render gets a hop of its own.
     assert not [name for name in thread_hops if name.endswith(("process_request", "process_response"))]
     assert not [name for name in thread_hops if "view" in name.lower() or "render" in name]
+
+
+@pytest.fixture
+def request_threads(monkeypatch):
+    """Records the thread each request's middleware chain runs on, then calls ``arrive()``."""
+    handler = application.application_mapping["http"]
+    original = handler.get_response
+    probe = SimpleNamespace(threads=[], arrive=lambda: None)
+
+    def get_response(request):
+        probe.threads.append(threading.current_thread())
+        probe.arrive()
+        return original(request)
+
+    monkeypatch.setattr(handler, "get_response", get_response)
+    return probe
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_finished_request_hands_its_thread_to_the_next(request_threads):
+    for _ in range(3):
+        start, _ = async_to_sync(_get)("/api/datasets/")
+        assert start["status"] == 401
+
+    assert len(set(request_threads.threads)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_run_on_threads_of_their_own(request_threads):
+    both_inside = threading.Barrier(2, timeout=10)  # breaks if one request waited for the other
+    request_threads.arrive = both_inside.wait
+
+    async def two_at_once():
+        return await asyncio.gather(_get("/api/datasets/"), _get("/api/datasets/"))
+
+    answers = async_to_sync(two_at_once)()
+
+    assert [start["status"] for start, _ in answers] == [401, 401]
+    assert len(set(request_threads.threads)) == 2
