@@ -306,7 +306,7 @@ class UploadMixin:
 
 
 def _dataset_response(request, dataset, status_code=status.HTTP_200_OK, **extra):
-    if not hasattr(dataset, "caller_permissions"):  # dataset_get attached them; a service's copy has none
+    if not hasattr(dataset, "caller_permissions"):  # dataset_get and dataset_create attach them
         selectors.with_caller_permissions(request.user, [dataset])
     return Response({**DatasetSerializer(dataset).data, **extra}, status=status_code)
 

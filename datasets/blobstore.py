@@ -128,13 +128,17 @@ def store_table(table):
 
 @contextlib.contextmanager
 def stored(table):
-    """``with stored(table) as blob:`` — if the block raises, a blob this call wrote is removed again."""
-    with transaction.atomic():
+    """``with stored(table) as blob:`` — if the block raises, a blob this call wrote is removed again.
+
+    Neither this block nor the write in ``_store`` takes a savepoint: a failure in either
+    propagates and rolls back the caller's whole transaction, which it must then do anyway.
+    """
+    with transaction.atomic(savepoint=False):
         blob, created = _store(table)
         try:
             yield blob
         except BaseException:
-            # Delete before the savepoint rolls back: until then our row lock keeps a
+            # Delete before the transaction rolls back: until then our row lock keeps a
             # concurrent import of the same content from writing the same object.
             if created:
                 _delete_quietly(object_name(blob.sha256))
@@ -169,9 +173,9 @@ def _store(table):
         wrapped_key=key.wrap(data_key),
         master_key_id=key.key_id,
     )
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         try:
-            with transaction.atomic():
+            with transaction.atomic():  # this savepoint lets the transaction go on after a conflict
                 blob.save(force_insert=True)
         except IntegrityError:
             # A concurrent import stored the same content and committed first; ours waited on its row.

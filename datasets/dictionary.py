@@ -7,11 +7,11 @@ they number at most half its non-missing values (so each level repeats on
 average): sex, stage, site. Otherwise it is free *text*: names, notes, ids.
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from .columnwise import map_columns
 
 MAX_LEVELS = 50
 MAX_LEVEL_SHARE = 0.5
@@ -23,10 +23,9 @@ DENSE_SPAN = 8
 def describe(table, threads=None):
     """``[{name, type, n, missing, distinct, levels, label, unit, description}]`` in column order.
 
-    Arrow kernels release the GIL, so ``threads`` columns (default: one per CPU) are described at once.
+    A large table's columns are described on ``threads`` threads (default: one per CPU) at once.
     """
-    with ThreadPoolExecutor(threads or pa.cpu_count()) as pool:
-        return list(pool.map(_describe_column, table.column_names, table.columns))
+    return map_columns(_describe_column, table, threads)
 
 
 def carry_annotations(new_columns, old_columns):

@@ -29,7 +29,6 @@ import csv
 import io
 import json
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import PurePath
@@ -38,6 +37,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
+
+from .columnwise import map_columns
 
 MAX_COLUMNS = 2000
 # Text that means "no value", matched exactly (after CSV unquoting).
@@ -154,10 +155,7 @@ def check_header(names):
 
 def infer_types(table):
     """Give each all-string column the narrowest kind every one of its values parses as."""
-    # Arrow kernels release the GIL, so columns are inferred in parallel.
-    with ThreadPoolExecutor(pa.cpu_count()) as pool:
-        columns = list(pool.map(_infer_column, table.columns))
-    return pa.table(columns, names=table.column_names)
+    return pa.table(map_columns(_infer_column, table), names=table.column_names)
 
 
 # --- CSV / TSV -----------------------------------------------------------------------------
@@ -294,7 +292,7 @@ def _find_ragged_row(data, width, delimiter):
 # --- Type inference ----------------------------------------------------------------------
 
 
-def _infer_column(strings):
+def _infer_column(_name, strings):
     if strings.null_count == len(strings):
         return strings
     sample = _sample(strings)

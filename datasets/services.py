@@ -22,7 +22,7 @@ from django.http import Http404
 from audit.services import record
 from messaging import events
 
-from . import blobstore, dictionary, exporters, permissions
+from . import blobstore, columnwise, dictionary, exporters, permissions
 from .models import Dataset
 from .selectors import DENIED, dataset_head, dataset_version
 
@@ -67,7 +67,13 @@ def stored_and_described(table):
     The dictionary is computed while the table is stored: storing is mostly the single-threaded
     Parquet writer and describing is Arrow and numpy work, both outside the GIL, so on two cores
     the dictionary adds next to no time to an import. Describing leaves the writer its core.
+    A small table is described first, in this thread.
     """
+    if not columnwise.worth_threads(table):
+        columns = dictionary.describe(table)
+        with blobstore.stored(table) as blob:
+            yield blob, columns
+        return
     with ThreadPoolExecutor(1, thread_name_prefix="describe") as pool:
         described = pool.submit(dictionary.describe, table, threads=max(1, pa.cpu_count() - 1))
         with blobstore.stored(table) as blob:
@@ -91,6 +97,7 @@ def dataset_create(user, *, name, table, description="", note="", request=None):
         dataset._history_user = user
         dataset.save()
         permissions.grant(user, dataset, permissions.SHORT_NAMES)
+        dataset.caller_permissions = list(permissions.SHORT_NAMES)  # as dataset_get attaches them
         record(
             "dataset.create",
             actor=user,
