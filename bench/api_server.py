@@ -174,12 +174,16 @@ class PeakMemory:
     in MB above the server's resident memory at the start (the server's own peak since it
     started is reset first: ``clear_refs`` 5). A child's peak is read while it lives, every
     ``SAMPLE`` seconds, as it is gone once the child exits; a child shares the pages it
-    inherited, so the figure is the larger of the two peaks, not their sum."""
+    inherited, so the figure is the larger of the two peaks, not their sum.
+
+    ``children=False`` is for a block that forks nothing: the sampling thread would compete
+    with the server for the machine's cores during a timed request."""
 
     SAMPLE = 0.002
 
-    def __init__(self, pid):
+    def __init__(self, pid, *, children=True):
         self.pid = pid
+        self.children = children
 
     def __enter__(self):
         Path(f"/proc/{self.pid}/clear_refs").write_text("5")
@@ -187,7 +191,8 @@ class PeakMemory:
         self.child_kb = 0
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._sample, daemon=True)
-        self.thread.start()
+        if self.children:
+            self.thread.start()
         return self
 
     def _sample(self):
@@ -198,7 +203,8 @@ class PeakMemory:
 
     def __exit__(self, *exc_info):
         self.done.set()
-        self.thread.join()
+        if self.children:
+            self.thread.join()
         self.peak_mb = (max(_status_kb(self.pid, "VmHWM"), self.child_kb) - self.start_kb) / 1024
         self.start_mb = self.start_kb / 1024
 
