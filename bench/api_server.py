@@ -18,6 +18,7 @@ import time
 import uuid
 from pathlib import Path
 
+from bench.peer import uvicorn_command
 from messaging import servers
 
 PORTS = range(8200, 8300)  # the benchmarks' range on a machine shared with other servers
@@ -35,6 +36,14 @@ def bench_port():
     raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
 
 
+class UvicornServer(servers.Server):
+    """The site served as docs/deployment.md runs production on one machine (uvicorn, uvloop,
+    httptools), in one process, with no task worker."""
+
+    def command(self):
+        return uvicorn_command(self.port, workers=1)
+
+
 def serve(site, *, worker=True):
     """``site.serve()`` (a ``messaging.servers.Server``, not yet ready) on a port of the benchmarks' range."""
     return site.serve(worker=worker, port=bench_port())
@@ -50,6 +59,13 @@ def this_site():
 def serving(*, worker=True):
     """``manage.py serve`` on this process's site; yields the running server."""
     with serve(this_site(), worker=worker) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serving_uvicorn():
+    """``UvicornServer`` on this process's site; yields the running server."""
+    with UvicornServer(this_site(), port=bench_port()) as server:
         yield server
 
 

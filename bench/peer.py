@@ -159,6 +159,29 @@ def default_workers():
     return 2 * (os.cpu_count() or 1)
 
 
+def bin_path(name):
+    return str(Path(sys.executable).parent / name)
+
+
+def uvicorn_command(port, workers):
+    """docs/deployment.md's uvicorn line ("One machine"): uvloop + httptools; lifespan off, as
+    Channels' router answers no lifespan events. One worker runs without the supervisor."""
+    return [
+        bin_path("uvicorn"),
+        APP,
+        "--host=127.0.0.1",
+        f"--port={port}",
+        f"--workers={workers}",
+        "--loop=uvloop",
+        "--http=httptools",
+        "--ws=websockets-sansio",
+        "--lifespan=off",
+        "--no-access-log",
+        "--proxy-headers",
+        "--forwarded-allow-ips=127.0.0.1",
+    ]
+
+
 class BiostatSite:
     """Biostat in production mode on this machine, as docs/deployment.md ("One machine") runs it."""
 
@@ -224,32 +247,13 @@ class BiostatSite:
             with listener:
                 return [
                     self.spawn(
-                        [self.bin("daphne"), f"--fd={listener.fileno()}", "--proxy-headers", "-v", "0", APP],
+                        [bin_path("daphne"), f"--fd={listener.fileno()}", "--proxy-headers", "-v", "0", APP],
                         f"daphne-{index}",
                         pass_fds=(listener.fileno(),),
                     )
                     for index in range(self.workers)
                 ]
-        # uvloop + httptools; lifespan off: Channels' router answers no lifespan events.
-        command = [
-            self.bin("uvicorn"),
-            APP,
-            "--host=127.0.0.1",
-            f"--port={self.port}",
-            f"--workers={self.workers}",
-            "--loop=uvloop",
-            "--http=httptools",
-            "--ws=websockets-sansio",
-            "--lifespan=off",
-            "--no-access-log",
-            "--proxy-headers",
-            "--forwarded-allow-ips=127.0.0.1",
-        ]
-        return [self.spawn(command, "uvicorn")]
-
-    @staticmethod
-    def bin(name):
-        return str(Path(sys.executable).parent / name)
+        return [self.spawn(uvicorn_command(self.port, self.workers), "uvicorn")]
 
     def spawn(self, command, name, pass_fds=()):
         log_file = open(self.directory / f"{name}.log", "w")  # noqa: SIM115 - lives as long as the process

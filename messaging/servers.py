@@ -108,14 +108,18 @@ class Server:
 
     def __init__(self, site, *, worker=True, port=None):
         self.site = site
+        self.worker = worker
         self.port = port or free_port()
         self.log = open(site.directory / f"serve-{self.port}.log", "w+")  # noqa: SIM115 - closed in stop()
-        command = [sys.executable, str(MANAGE), "serve", "--port", str(self.port)]
-        if not worker:
-            command.append("--no-worker")
         self.process = subprocess.Popen(  # noqa: S603 - our own manage.py
-            command, env=site.env, stdout=self.log, stderr=subprocess.STDOUT
+            self.command(), env=site.env, stdout=self.log, stderr=subprocess.STDOUT
         )
+
+    def command(self):
+        command = [sys.executable, str(MANAGE), "serve", "--port", str(self.port)]
+        if not self.worker:
+            command.append("--no-worker")
+        return command
 
     @property
     def http_url(self):
