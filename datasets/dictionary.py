@@ -76,16 +76,23 @@ def _describe_column(name, column):
 
 
 def _count_distinct(values):
-    """Distinct non-missing values. Numbers avoid hashing, several times slower for many distinct values:
-    booleans are counted, whole numbers over a narrow range mark a bitmap, other numbers are sorted."""
+    """Distinct non-missing values, exactly. Booleans are counted; whole numbers over a narrow range
+    mark a bitmap and other whole numbers are sorted (hashing a million distinct ones is several
+    times slower). Other numbers are hashed: measurements repeat, and then hashing is 5-10 times
+    faster than sorting (a third slower when every value differs)."""
     kind = values.type
     if pa.types.is_boolean(kind):
         trues = pc.sum(values).as_py() or 0
         return int(trues > 0) + int(trues < len(values))
-    sortable = pa.types.is_integer(kind) or pa.types.is_temporal(kind)
     if pa.types.is_floating(kind):
-        sortable = not pc.any(pc.is_nan(values)).as_py()  # NaN != NaN would count each one
-    if not sortable or not len(values):
+        # Hashing tells -0.0 from 0.0 and NaNs by their bits: adding 0.0 turns -0.0 into 0.0, and
+        # every NaN counts as one value.
+        nan = pc.is_nan(values)
+        has_nan = bool(pc.any(nan).as_py())
+        if has_nan:
+            values = values.filter(pc.invert(nan))
+        return len(pc.unique(pc.add(values, 0.0))) + has_nan
+    if not (pa.types.is_integer(kind) or pa.types.is_temporal(kind)) or not len(values):
         return pc.count_distinct(values).as_py()
     if pa.types.is_temporal(kind):
         values = values.cast(pa.int32() if kind == pa.date32() else pa.int64())  # plain numbers

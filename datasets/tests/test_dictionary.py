@@ -99,6 +99,9 @@ def test_carry_annotations_keeps_edits_of_same_named_columns():
         ([None, None], pa.bool_()),
         ([2.5, -1.0, 2.5, None, 1e300], pa.float64()),
         ([float("nan"), 1.0, float("nan"), 1.0], pa.float64()),
+        ([float("nan"), -float("nan"), 0.0, -0.0, 1.0, None], pa.float64()),  # NaN's sign; zero's sign
+        ([0.25, -0.0, 0.25, 0.0, 3.5], pa.float32()),
+        ([1.5, 1.5, 1.5], pa.float64()),
     ],
 )
 def test_distinct_counts_are_exact(values, arrow_type):
