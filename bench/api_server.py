@@ -10,6 +10,7 @@ database, while every timed step goes through HTTP or the WebSocket.
 
 import contextlib
 import http.client
+import itertools
 import json
 import os
 import socket
@@ -189,13 +190,15 @@ class PeakMemory:
     """The server's resident-memory high-water mark during a block, forked children included,
     in MB above the server's resident memory at the start (the server's own peak since it
     started is reset first: ``clear_refs`` 5). A child's peak is read while it lives, every
-    ``SAMPLE`` seconds, as it is gone once the child exits; a child shares the pages it
+    ``SAMPLE`` seconds (children are looked for every ``RESCAN`` samples), as it is gone once
+    the child exits; a child shares the pages it
     inherited, so the figure is the larger of the two peaks, not their sum.
 
     ``children=False`` is for a block that forks nothing: the sampling thread would compete
     with the server for the machine's cores during a timed request."""
 
     SAMPLE = 0.002
+    RESCAN = 10
 
     def __init__(self, pid, *, children=True):
         self.pid = pid
@@ -212,8 +215,15 @@ class PeakMemory:
         return self
 
     def _sample(self):
-        while not self.done.wait(self.SAMPLE):
-            for child in _children(self.pid):
+        # Finding the children reads a file per server thread: done every RESCAN samples only, so
+        # that the sampler takes little of the cores the server is being timed on.
+        children = []
+        for tick in itertools.count():
+            if self.done.wait(self.SAMPLE):
+                return
+            if tick % self.RESCAN == 0:
+                children = _children(self.pid)
+            for child in children:
                 with contextlib.suppress(OSError):
                     self.child_kb = max(self.child_kb, _status_kb(child, "VmHWM"))
 
