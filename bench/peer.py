@@ -283,8 +283,17 @@ class BiostatSite:
         return self
 
     def watch(self):
-        """flow.py's --watch: each web process tree's CPU time (uvicorn's supervisor counts its workers)."""
-        return {f"web{index}": process.pid for index, process in enumerate(self.web)}
+        """flow.py's --watch: each web process tree's CPU time (uvicorn's supervisor counts its workers),
+        and the PostgreSQL cluster's when its postmaster's PID file can be read (as root): nothing
+        else uses the cluster during the run."""
+        watched = {f"web{index}": process.pid for index, process in enumerate(self.web)}
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL) as connection:
+            data_directory = connection.execute("SHOW data_directory").fetchone()[0]
+        with contextlib.suppress(OSError, ValueError):
+            watched["postgres"] = postmaster_pid(data_directory)
+        return watched
 
     def healthy(self):
         for process in self.processes:
@@ -338,11 +347,18 @@ def verdict(parse, biostat):
 def server_cpu_ms(phase):
     """CPU milliseconds per answered request of the application server processes (Parse's node
     process, Biostat's web processes): the figure that other load on a shared machine disturbs least."""
-    if phase is None or not phase["ok"]:
+    return _cpu_ms(phase, lambda name: name == "parse" or name.startswith("web"))
+
+
+def database_cpu_ms(phase):
+    """CPU milliseconds per answered request of the PostgreSQL cluster (every backend)."""
+    return _cpu_ms(phase, lambda name: name == "postgres")
+
+
+def _cpu_ms(phase, counted):
+    if phase is None or not phase["ok"] or not any(counted(name) for name in phase["cpu_s"]):
         return "-"
-    seconds = sum(
-        value for name, value in phase["cpu_s"].items() if name == "parse" or name.startswith("web")
-    )
+    seconds = sum(value for name, value in phase["cpu_s"].items() if counted(name))
     return f"{1000 * seconds / phase['ok']:.2f}"
 
 
@@ -370,6 +386,8 @@ def report(parse_results, biostat_results):
             "Biostat p99 ms",
             "Parse CPU ms/req",
             "Biostat CPU ms/req",
+            "Parse DB CPU ms/req",
+            "Biostat DB CPU ms/req",
             "verdict",
         )
     ]
@@ -385,6 +403,8 @@ def report(parse_results, biostat_results):
                 f"{ours['p99_ms']:.1f}" if ours else "-",
                 server_cpu_ms(theirs),
                 server_cpu_ms(ours),
+                database_cpu_ms(theirs),
+                database_cpu_ms(ours),
                 verdict(theirs, ours),
             )
         )
