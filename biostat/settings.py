@@ -150,10 +150,11 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
     )
-    # Under ASGI every request runs in its own thread, so a persistent (thread-local) connection
-    # is never reused: each request would open, and leak, one. Each process therefore keeps a pool
-    # of up to DATABASE_POOL_SIZE connections (Django's psycopg pool); 0 turns the pool off and
-    # falls back to CONN_MAX_AGE, which Django refuses alongside a pool.
+    # Under ASGI every running request has a thread of its own (reused by later requests, up to
+    # 64 parked a process: biostat.asgi), so persistent thread-local connections would number as
+    # many as the threads. Each process instead keeps a pool of up to DATABASE_POOL_SIZE
+    # connections (Django's psycopg pool); 0 turns the pool off and falls back to CONN_MAX_AGE,
+    # which Django refuses alongside a pool.
     pool_size = env_int("DATABASE_POOL_SIZE", 8)
     if pool_size:
         DATABASES["default"]["CONN_MAX_AGE"] = 0
