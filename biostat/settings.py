@@ -161,7 +161,12 @@ else:
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": 1,
             "max_size": pool_size,
-            "timeout": 10,
+            "timeout": 10,  # a request waits this long for a connection, then answers 503
+            # A reconnection attempt backs off exponentially (1, 2, 4, ... s) and, while it lasts,
+            # no other starts: with psycopg_pool's default of 5 minutes, after a 40 s outage the
+            # next try came 20 s after the database was back, and requests kept failing. Giving up
+            # when a request would stop waiting lets the next request start a fresh attempt.
+            "reconnect_timeout": 10,
         }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
