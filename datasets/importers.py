@@ -28,17 +28,20 @@ Bad input raises ``ImportFailed`` naming the line (and column) at fault.
 import csv
 import io
 import json
+import re
 import zipfile
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import PurePath
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from .columnwise import map_columns
+from .multipart import BufferFile
 
 MAX_COLUMNS = 2000
 # Text that means "no value", matched exactly (after CSV unquoting).
@@ -55,6 +58,10 @@ XLSX_MAX_UNCOMPRESSED = 2 << 30
 XLSX_MAX_RATIO = 100
 PLAIN_DECIMAL = r"^[+-]?(\d+\.?\d*|\.\d+)$"
 SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet", ".json")
+UTF8_BOM = b"\xef\xbb\xbf"
+# On bytes and memoryviews alike (which lack bytes' methods):
+BLANK = re.compile(rb"\s*")  # bytes.isspace()'s whitespace, or nothing
+LINE_BREAK = re.compile(rb"[\r\n]")
 
 
 class ImportFailed(ValueError):
@@ -80,7 +87,7 @@ def read_file(fileobj, filename, sheet=None):
         raise ImportFailed(
             f"unsupported file type {suffix or '(no extension)'!r}; use .csv, .tsv, .xlsx, .parquet or .json"
         )
-    data = fileobj.read()
+    data = _contents(fileobj)
     if not data:
         raise ImportFailed("the file is empty")
     if suffix == ".xlsx":
@@ -90,6 +97,18 @@ def read_file(fileobj, filename, sheet=None):
     if suffix == ".json":
         return _read_json(data)
     return _read_delimited(data, suffix)
+
+
+def _contents(fileobj):
+    """The whole file. An upload parsed in memory is a view of the request body (``datasets.multipart``):
+    reading it as a view copies nothing, so the readers below take bytes or a memoryview alike."""
+    file = getattr(fileobj, "file", fileobj)  # an UploadedFile wraps the file it reads
+    return file.getbuffer() if isinstance(file, BufferFile) else fileobj.read()
+
+
+def _line_of(data, offset):
+    """The 1-based line that byte ``offset`` of ``data`` is on (for error messages)."""
+    return bytes(data[:offset]).count(b"\n") + 1
 
 
 def read_rows(rows):
@@ -169,7 +188,7 @@ def _read_delimited(data, suffix):
     if not header:
         raise ImportFailed("the first line is empty; it must hold the column names", line=1)
     check_header(header)
-    if b"\n" not in data and b"\r" not in data:
+    if not LINE_BREAK.search(data):
         # A lone header line: pyarrow would call it an empty file.
         raise ImportFailed("the file has column names but no rows")
     raw = _parse_csv(data, header, delimiter)
@@ -184,15 +203,16 @@ def _check_text(data):
     """UTF-8 text without NUL bytes; returns it without a byte-order mark."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise ImportFailed("the file is UTF-16 encoded; save it as UTF-8 (in Excel: CSV UTF-8)")
-    if data.startswith(b"\xef\xbb\xbf"):
+    if data[:3] == UTF8_BOM:
         data = data[3:]
-    if not data or data.isspace():
+    if BLANK.fullmatch(data):
         raise ImportFailed("the file is empty")
-    nul = data.find(b"\x00")
-    if nul >= 0:
+    # numpy's min scans a memoryview as fast as bytes.find scans bytes (6 ms for 176 MB)
+    if np.frombuffer(data, np.uint8).min() == 0:
+        nul = bytes(data).find(b"\x00")
         raise ImportFailed(
             f"NUL byte at byte offset {nul}: this is binary data or UTF-16 text, not a UTF-8 text table",
-            line=data.count(b"\n", 0, nul) + 1,
+            line=_line_of(data, nul),
         )
     return data
 
@@ -200,19 +220,19 @@ def _check_text(data):
 def _utf8_error(data):
     """The ImportFailed for the first byte of ``data`` (known not to be UTF-8) that does not decode."""
     try:
-        data.decode("utf-8")
+        str(data, "utf-8")
     except UnicodeDecodeError as exc:
         return ImportFailed(
             f"the file is not UTF-8 text: byte 0x{data[exc.start]:02x} at byte offset {exc.start} cannot be "
             "decoded; save the file as UTF-8 (in Excel: CSV UTF-8)",
-            line=data.count(b"\n", 0, exc.start) + 1,
+            line=_line_of(data, exc.start),
         )
     return None
 
 
 def _header_text(data):
     """The first line(s) of the file as text: enough for the header even with quoted newlines."""
-    head = data[: 1 << 20]
+    head = bytes(data[: 1 << 20])
     end = head.find(b"\n")
     head = head[: end + 1] if end >= 0 and head.count(b'"', 0, end) % 2 == 0 else head
     try:
@@ -279,7 +299,7 @@ def _parse_csv(data, header, delimiter):
 
 def _find_ragged_row(data, width, delimiter):
     """Slow path for error messages only: the first row whose field count differs from the header."""
-    reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace")), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(str(data, "utf-8", errors="replace")), delimiter=delimiter)
     try:
         for fields in reader:
             if fields and len(fields) != width:
@@ -567,10 +587,10 @@ def _supported_column(name, column):
 
 
 def _read_json(data):
-    if data.startswith(b"\xef\xbb\xbf"):
+    if data[:3] == UTF8_BOM:
         data = data[3:]
     try:
-        text = data.decode("utf-8")
+        text = str(data, "utf-8")
     except UnicodeDecodeError:
         raise _utf8_error(data) from None
     if not text.strip():

@@ -8,18 +8,20 @@ that setting to decide when a request body spills to disk).
 
 The limit is enforced twice: ``UploadLimitMiddleware`` answers 413 before
 anything reads a body whose declared (or, on ASGI, buffered) length is over it,
-and the handler counts bytes while reading, for a body that understates its
+and the handler reads at most one byte past it, for a body that understates its
 length. A view that accepts uploads checks ``upload_too_large(request)``.
 """
 
 import os
-from io import BytesIO, UnsupportedOperation
+from io import UnsupportedOperation
 
 from django.conf import settings
-from django.core.files.uploadedfile import InMemoryUploadedFile
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.http import JsonResponse
+from django.core.files.uploadhandler import FileUploadHandler
+from django.http import JsonResponse, QueryDict
 from django.shortcuts import render
+from django.utils.datastructures import MultiValueDict
+
+from . import multipart
 
 TOO_LARGE_FLAG = "biostat_upload_too_large"
 
@@ -56,38 +58,20 @@ def body_length(request):
 
 
 class MemoryOnlyUploadHandler(FileUploadHandler):
-    """Keeps every uploaded file in memory (never in a temporary file) and stops at the limit.
+    """Parses a multipart body whole, in memory (``datasets.multipart``), refusing one over the limit.
 
-    The parser's chunks are joined once when the file is complete, into a ``BytesIO`` that
-    shares the joined bytes: reading it whole returns that object without a copy (a ``BytesIO``
-    written chunk by chunk copies every chunk in, then the whole file out again on ``read()``,
-    0.09 s more for a 176 MB upload).
+    Django lets an upload handler take over the parse of the raw body (``handle_raw_input``).
+    This one always does, for Django's ``request.POST``/``FILES`` and DRF's parser alike, so no
+    file reaches a temporary file and Django's chunk-by-chunk parser never runs. Each file is a
+    view of the body: reading it whole through ``getbuffer()`` copies nothing.
     """
 
-    received = 0  # bytes of every file in this request so far
-
-    def new_file(self, *args, **kwargs):
-        super().new_file(*args, **kwargs)
-        self.chunks = []
-
-    def receive_data_chunk(self, raw_data, start):
-        self.received += len(raw_data)
-        if self.received > max_upload_bytes():
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):  # noqa: N803 (Django's name)
+        body = input_data.read(max_upload_bytes() + 1)
+        if len(body) > max_upload_bytes():
             setattr(self.request, TOO_LARGE_FLAG, True)
-            raise StopUpload(connection_reset=True)
-        self.chunks.append(raw_data)
-
-    def file_complete(self, file_size):
-        content, self.chunks = b"".join(self.chunks), []
-        return InMemoryUploadedFile(
-            file=BytesIO(content),
-            field_name=self.field_name,
-            name=self.file_name,
-            content_type=self.content_type,
-            size=file_size,
-            charset=self.charset,
-            content_type_extra=self.content_type_extra,
-        )
+            return QueryDict(encoding=encoding), MultiValueDict()
+        return multipart.parse(body, boundary, encoding or settings.DEFAULT_CHARSET)
 
 
 def too_large_response(request):

@@ -100,3 +100,19 @@ def test_concurrent_requests_run_on_threads_of_their_own(request_threads):
 
     assert [start["status"] for start, _ in answers] == [401, 401]
     assert len(set(request_threads.threads)) == 2
+
+
+def test_a_buffered_body_is_read_whole_without_a_copy():
+    """The handler trims the buffer it received the body into, so reading it whole shares it."""
+    handler = application.application_mapping["http"]
+    messages = [{"type": "http.request", "body": b"x" * 70_000, "more_body": True}] * 3
+    messages.append({"type": "http.request", "body": b"end", "more_body": False})
+
+    async def receive():
+        return messages.pop(0)
+
+    body = async_to_sync(handler.read_body)(receive)
+
+    whole = body.read()
+    assert whole == b"x" * 210_000 + b"end"
+    assert whole is body._file.getvalue()  # one buffer, not a copy of it

@@ -12,19 +12,34 @@ import pytest
 from openpyxl import Workbook
 
 from datasets.importers import MAX_COLUMNS, ImportFailed, read_file, read_rows
+from datasets.multipart import BufferFile
 
 # NIST StRD SmLs07: certified mean 1000000000000.5, sd 0.1 (to 15 digits).
 SMLS07 = ["1000000000000.4", "1000000000000.3", "1000000000000.5", "1000000000000.6", "1000000000000.5"]
 
 
+def in_a_body(content):
+    """An upload as the multipart parser hands it on: a view of the middle of a request body."""
+    return BufferFile(memoryview(b"--head--" + content + b"--tail--")[8:-8])
+
+
 def read(content, name="data.csv"):
-    return read_file(io.BytesIO(content), name)
+    """The table, the same whether the file is bytes or a view of a request body."""
+    table = read_file(io.BytesIO(content), name)
+    assert read_file(in_a_body(content), name).equals(table)
+    return table
 
 
 def failure(content, name="data.csv"):
-    with pytest.raises(ImportFailed) as caught:
-        read(content, name)
-    return caught.value
+    """The error, the same whether the file is bytes or a view of a request body."""
+    errors = []
+    for file in (io.BytesIO(content), in_a_body(content)):
+        with pytest.raises(ImportFailed) as caught:
+            read_file(file, name)
+        errors.append(caught.value)
+    as_bytes, as_view = ((error.message, error.line, error.column) for error in errors)
+    assert as_view == as_bytes
+    return errors[0]
 
 
 def test_csv_infers_every_kind_and_missing_values():
@@ -192,7 +207,7 @@ def test_xlsx_uses_the_same_inference():
 
 def test_xlsx_named_sheet():
     content = workbook_bytes(["a"], [1], extra_sheet=("Second", [["b"], ["x"]]))
-    assert read_file(io.BytesIO(content), "b.xlsx", sheet="Second").to_pydict() == {"b": ["x"]}
+    assert read_file(in_a_body(content), "b.xlsx", sheet="Second").to_pydict() == {"b": ["x"]}
     with pytest.raises(ImportFailed, match="no sheet named 'Third'"):
         read_file(io.BytesIO(content), "b.xlsx", sheet="Third")
 

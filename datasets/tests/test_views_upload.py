@@ -69,6 +69,18 @@ def test_a_bad_file_from_the_script_gets_field_errors(client, alice):
     assert nothing_stored()
 
 
+def test_a_malformed_multipart_body_is_400(client, alice):
+    client.force_login(alice)
+    payload = b'--B\r\nContent-Disposition: form-data; name="name"\r\n\r\nTrial'  # no closing boundary
+
+    content_type = "multipart/form-data; boundary=B"
+
+    response = client.generic("POST", "/datasets/new/", payload, content_type=content_type)
+
+    assert response.status_code == 400
+    assert nothing_stored()
+
+
 def test_an_oversized_upload_is_413(client, alice, settings):
     settings.BIOSTAT_MAX_UPLOAD_MB = 1
     big = TRIAL_CSV + b"7,A,60,24.0,II,2024-04-01,false,Lima\n" * 40_000
