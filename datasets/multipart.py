@@ -83,6 +83,9 @@ def parse(body, boundary, encoding):
     the byte where the body stops making sense."""
     view = memoryview(body)
     parts = []
+    preamble = _preamble_length(body, boundary)
+    if preamble:
+        body = body[preamble:]  # a copy, for the rare client that sends a preamble
 
     def on_part_begin():
         parts.append(_Part())
@@ -99,7 +102,7 @@ def parse(body, boundary, encoding):
         part.header_name = part.header_value = b""
 
     def on_part_data(data, start, end):
-        parts[-1].data.append(view[start:end])
+        parts[-1].data.append(view[preamble + start : preamble + end])
 
     parser = MultipartParser(
         boundary,
@@ -114,10 +117,18 @@ def parse(body, boundary, encoding):
     try:
         parser.write(body)
     except MultipartParseError as exc:
-        raise MultiPartParserError(f"{exc} (at byte {exc.offset})") from exc
+        raise MultiPartParserError(f"{exc} (at byte {preamble + exc.offset})") from exc
     if parser.state != MultipartState.END:
-        raise MultiPartParserError(f"the body ends at byte {len(body)} before the closing boundary")
+        raise MultiPartParserError(f"the body ends at byte {len(view)} before the closing boundary")
     return _form(parts, encoding)
+
+
+def _preamble_length(body, boundary):
+    """python-multipart expects the first boundary at once; RFC 2046 allows text before it."""
+    if body.startswith(b"--" + boundary):
+        return 0
+    first = body.find(b"\r\n--" + boundary)
+    return first + 2 if first >= 0 else 0  # without a boundary, the parser says where it fails
 
 
 def _form(parts, encoding):

@@ -119,6 +119,17 @@ def test_a_file_part_without_a_name_or_a_file_name_is_skipped_as_django_does():
     assert not files
 
 
+def test_a_preamble_before_the_first_boundary_is_skipped():
+    payload = b"This is a multipart body.\r\n" + body(
+        field("name", "Trial"), upload("file", "t.csv", b"a\r\n1")
+    )
+
+    post, files = parse(payload)
+
+    assert post.dict() == {"name": "Trial"}
+    assert files["file"].file.getbuffer() == b"a\r\n1"
+
+
 def test_the_content_type_charset_reaches_the_upload():
     _, files = parse(body(upload("file", "t.csv", b"x", content_type="text/csv; charset=latin-1")))
 
@@ -166,9 +177,9 @@ parts = st.lists(
 
 
 @settings(max_examples=200, deadline=None)
-@given(parts)
-def test_it_parses_what_djangos_parser_parses_the_same_way(parts):
-    payload = body(*parts)
+@given(parts, st.sampled_from([b"", b"a preamble\r\n"]), st.sampled_from([b"", b"an epilogue"]))
+def test_it_parses_what_djangos_parser_parses_the_same_way(parts, preamble, epilogue):
+    payload = preamble + body(*parts) + epilogue
 
     post, files = parse(payload)
     expected_post, expected_files = django_parse(payload)
