@@ -140,7 +140,7 @@ def _form(parts, encoding):
         if not name:
             continue  # Django's parser skips a part without a field name too
         if "filename" in disposition:
-            _add_file(files, name, disposition["filename"], part, encoding)
+            _add_file(files, name, disposition["filename"], part)
             continue
         value = part.content()
         field_bytes += len(value) + len(name) + 2  # counted as Django counts form fields
@@ -156,7 +156,7 @@ def _form(parts, encoding):
     return post, files
 
 
-def _add_file(files, field_name, file_name, part, encoding):
+def _add_file(files, field_name, file_name, part):
     file_name = _sanitized(file_name)
     if file_name in {"", ".", ".."}:
         return  # as in Django's parser, a part without a usable file name is no file
