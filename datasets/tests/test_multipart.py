@@ -7,7 +7,8 @@ import pytest
 from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.test import RequestFactory
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from datasets import multipart
@@ -176,7 +177,7 @@ parts = st.lists(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@hypothesis_settings(max_examples=200, deadline=None)
 @given(parts, st.sampled_from([b"", b"a preamble\r\n"]), st.sampled_from([b"", b"an epilogue"]))
 def test_it_parses_what_djangos_parser_parses_the_same_way(parts, preamble, epilogue):
     payload = preamble + body(*parts) + epilogue

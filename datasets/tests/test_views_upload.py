@@ -72,7 +72,6 @@ def test_a_bad_file_from_the_script_gets_field_errors(client, alice):
 def test_a_malformed_multipart_body_is_400(client, alice):
     client.force_login(alice)
     payload = b'--B\r\nContent-Disposition: form-data; name="name"\r\n\r\nTrial'  # no closing boundary
-
     content_type = "multipart/form-data; boundary=B"
 
     response = client.generic("POST", "/datasets/new/", payload, content_type=content_type)
